@@ -1,0 +1,51 @@
+# Two entry points, both idempotent on a fresh machine (Python 3.10+, make, apt):
+#   make serve   build the site (executing every lesson) and serve it on http://127.0.0.1:8000
+#   make test    run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1:8000
+SYSTEM_PACKAGES := graphviz chromium fonts-dejavu-core
+
+.PHONY: serve test site lint system-deps notebooks benchmarks clean
+
+serve: $(STAMP) system-deps
+	$(BIN)/mkdocs serve --strict --dev-addr $(HOST)
+
+site: $(STAMP) system-deps
+	$(BIN)/mkdocs build --strict
+
+test: $(STAMP) system-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest --durations=20
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Regenerate the paired .ipynb files (and their Colab badges) from the py:percent sources.
+notebooks: $(STAMP)
+	$(BIN)/python scripts/sync_notebooks.py
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# Graphviz draws plot_model diagrams; Debian's Chromium runs the browser tests.
+system-deps:
+	@missing=""; \
+	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	else echo "Missing system packages:$$missing. Install them by hand: sudo apt-get install $(SYSTEM_PACKAGES)"; exit 1; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES)
+
+clean:
+	rm -rf site .pytest_cache test-artifacts

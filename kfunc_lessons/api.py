@@ -1,0 +1,106 @@
+"""The public grader API: list, check, compare, hint and solution."""
+
+from __future__ import annotations
+
+import keras
+
+from kfunc_lessons._keras_graph import UntraceableModel
+from kfunc_lessons.engine import Task, run_check
+from kfunc_lessons.exercises import EXERCISES, RESIDUAL_SHAPE_ERROR, get_exercise
+from kfunc_lessons.graph import canonical_graph
+from kfunc_lessons.references import random_probe, reference, solution_source
+from kfunc_lessons.result import CheckResult
+
+
+def list_exercises() -> list[str]:
+    """The exercise ids, in teaching order."""
+    return [exercise.id for exercise in EXERCISES]
+
+
+def check(exercise_id: str, model: object) -> CheckResult:
+    """Grade ``model`` for an exercise against its stored reference outputs.
+
+    Args:
+        exercise_id: one of :func:`list_exercises`.
+        model: the learner's model. ``...`` (Ellipsis) means "not attempted".
+
+    Returns:
+        A :class:`CheckResult`; it never raises for anything passed as ``model``.
+
+    Raises:
+        KeyError: for an unknown ``exercise_id`` (the message lists the valid ids).
+    """
+    exercise = get_exercise(exercise_id)
+    try:
+        ref = reference(exercise_id)
+    except Exception as exc:
+        return CheckResult(exercise_id, "error", "the grader's reference data could not be "
+                           "loaded: this is a bug in kfunc_lessons, not in your model.",
+                           step="grader", details=[f"{type(exc).__name__}: {exc}"])
+    task = Task(exercise_id, ref.graph, ref.probe, ref.expected, ref.weights_of,
+                inject_weights=exercise.inject_weights, exercise=exercise)
+    return run_check(task, model)
+
+
+def compare(reference_model: keras.Model, model: object, *, seed: int = 0,
+            batch: int | None = None) -> CheckResult:
+    """Judge ``model`` against a live ``reference_model`` with the same engine as :func:`check`.
+
+    The reference model's own weights are mapped onto a copy of ``model`` by graph structure,
+    both run on a seeded random probe batch, and their outputs are compared. This is how a
+    teacher grades a new exercise in a few lines.
+
+    Args:
+        reference_model: a Sequential or Functional Keras model that is right by definition.
+        model: the model to judge.
+        seed: seed of the random probe batch.
+        batch: probe batch size; by default 8, or 2 for large inputs such as images.
+    """
+    try:
+        graph = canonical_graph(reference_model)
+    except UntraceableModel as exc:
+        raise ValueError(f"the reference model cannot be traced: {exc}") from None
+    if batch is None:
+        biggest = max(_size(graph.nodes[i].shape) for i in graph.inputs)
+        batch = 2 if biggest > 10_000 else 8
+    probe = random_probe(graph, seed, batch)
+    expected = _run_reference(graph, probe)
+    task = Task("compare", graph, probe, expected, lambda layer: layer.get_weights())
+    return run_check(task, model)
+
+
+def _size(shape: tuple) -> int:
+    total = 1
+    for dim in shape:
+        total *= dim or 1
+    return total
+
+
+def _run_reference(graph, probe):
+    from kfunc_lessons.execute import run_trace
+    from kfunc_lessons.precision import full_float32_precision
+
+    with full_float32_precision():
+        return run_trace(graph.trace, probe, lambda layer: None)
+
+
+def hint(exercise_id: str, level: int = 1, error: BaseException | str | None = None) -> str:
+    """A hint for an exercise; higher levels say more. Level 1 never gives the answer away.
+
+    Args:
+        exercise_id: one of :func:`list_exercises`.
+        level: 1 (a nudge) up to the number of hints; higher levels are clamped to the last.
+        error: an exception (or its message) you hit; known errors, such as the classic
+            residual-add shape error, are explained first.
+    """
+    exercise = get_exercise(exercise_id)
+    level = max(1, min(int(level), len(exercise.hints)))
+    text = f"Hint {level}/{len(exercise.hints)}: {exercise.hints[level - 1]}"
+    if error is not None and "incompatible shapes" in str(error).lower():
+        text = f"About your error: {RESIDUAL_SHAPE_ERROR}\n\n{text}"
+    return text
+
+
+def solution(exercise_id: str) -> str:
+    """The reference solution's code for an exercise (opt-in: call it only when stuck)."""
+    return solution_source(exercise_id)

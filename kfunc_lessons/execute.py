@@ -1,0 +1,74 @@
+"""Run a traced model as a copy, in inference mode, with weights chosen by the caller.
+
+Every layer is re-created from its config and built from its build config, so the learner's
+own layers are never called, built, or given new weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import keras
+import numpy as np
+
+from kfunc_lessons._keras_graph import Ref, Trace
+
+
+class LayerCopyError(Exception):
+    """A layer could not be re-created from its config (typically a custom layer)."""
+
+
+class ModelRunError(Exception):
+    """The model raised while computing outputs; ``layer`` names where."""
+
+    def __init__(self, layer: str, error: Exception):
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.layer = layer
+        self.error = error
+
+
+WeightSource = Callable[[keras.layers.Layer], "list[np.ndarray] | None"]
+
+
+def _copy_layer(layer: keras.layers.Layer, weights: list | None) -> keras.layers.Layer:
+    try:
+        copy = type(layer).from_config(layer.get_config())
+        if layer.weights:
+            copy.build_from_config(layer.get_build_config())
+    except Exception as exc:
+        raise LayerCopyError(
+            f"layer '{layer.name}' ({type(layer).__name__}) cannot be re-created from its "
+            f"config: {type(exc).__name__}: {exc}"
+        ) from exc
+    if layer.weights:
+        values = weights if weights is not None else layer.get_weights()
+        expected = [tuple(w.shape) for w in copy.weights]
+        if [tuple(np.shape(v)) for v in values] != expected:
+            raise LayerCopyError(f"layer '{layer.name}' has weights of unexpected shapes")
+        copy.set_weights(values)
+    return copy
+
+
+def run_trace(tr: Trace, feeds: Sequence[np.ndarray], weights_for: WeightSource) -> list:
+    """Outputs of the traced model on ``feeds`` (one array per input), as numpy arrays."""
+    values: dict[int, object] = {v: keras.ops.convert_to_tensor(x) for v, x in
+                                 zip(tr.inputs, feeds, strict=False)}
+    copies: dict[int, object] = {}
+    for call in tr.calls:
+        operation = call.operation
+        is_layer = isinstance(operation, keras.layers.Layer)
+        if is_layer and id(operation) not in copies:
+            copies[id(operation)] = _copy_layer(operation, weights_for(operation))
+        runner = copies.get(id(operation), operation)
+        args, kwargs = keras.tree.map_structure(
+            lambda x: values[x.id] if isinstance(x, Ref) else x, (call.args, call.kwargs)
+        )
+        if is_layer:
+            kwargs = {**kwargs, "training": False}
+        try:
+            out = runner(*args, **kwargs)
+        except Exception as exc:
+            raise ModelRunError(operation.name, exc) from exc
+        for value, tensor in zip(call.outputs, keras.tree.flatten(out), strict=False):
+            values[value] = tensor
+    return [keras.ops.convert_to_numpy(values[v]) for v in tr.outputs]

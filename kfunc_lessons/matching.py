@@ -1,0 +1,255 @@
+"""Structural matching of a learner's canonical graph against a reference one.
+
+The matcher walks both graphs backwards from the outputs, pairing nodes. It yields the pairing
+(and so which learner layer plays the part of which reference layer, the basis for mapping
+reference weights by structure) or the earliest place, in forward order, where the learner's
+model stops computing what the reference computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kfunc_lessons.graph import CanonicalGraph, Node
+
+_VERBS = {
+    "add": "adds",
+    "subtract": "subtracts",
+    "multiply": "multiplies",
+    "average": "averages",
+    "maximum": "takes the maximum of",
+    "minimum": "takes the minimum of",
+    "concatenate": "concatenates",
+}
+_HEADLINE_KEYS = ("units", "filters", "kernel_size", "strides", "padding", "pool_size", "rate",
+                  "axis", "function", "use_bias", "return_sequences")
+
+
+@dataclass
+class Divergence:
+    """Where and how the learner's model departs from the reference."""
+
+    message: str
+    depth: int  # forward depth in the learner's graph; smaller is earlier
+
+
+def describe(node: Node) -> str:
+    """What a node computes, in the words a learner would use, without its wiring."""
+    if node.op == "input":
+        return f"model input '{node.layer_name}'"
+    if node.op == "activation":
+        return f"activation '{node.config.get('function')}'"
+    if node.op in _VERBS:
+        return f"a layer that {_VERBS[node.op]} its inputs ({node.op})"
+    keys = [k for k in _HEADLINE_KEYS
+            if k in node.config and not (k == "use_bias" and node.config[k] is True)]
+    args = ", ".join(f"{k}={node.config[k]!r}" for k in keys)
+    return f"{node.op}({args})"
+
+
+def where(node: Node) -> str:
+    """Point at a learner node by the learner's own names."""
+    if node.op == "input":
+        return f"model input '{node.layer_name}'"
+    inside = f" (inside block '{node.scope[-1].name}')" if node.scope else ""
+    if node.op == "activation":
+        return f"the {node.config.get('function')} activation of your layer '{node.layer_name}'"
+    return f"your layer '{node.layer_name}' ({node.op}){inside}"
+
+
+def subgraph_hashes(graph: CanonicalGraph, input_tokens: dict[int, object]) -> list[int]:
+    """A hash per node of the whole computation ending there (operand order kept except for
+    commutative merges). Equal hashes mean equal subgraphs, up to weight sharing."""
+    hashes: list[int] = []
+    for node in graph.nodes:  # topological order: inputs hash before their consumers
+        if node.op == "input":
+            hashes.append(hash(("input", input_tokens.get(node.id, node.layer_name))))
+            continue
+        children = [hashes[i] for i in node.inputs]
+        if node.commutative:
+            children.sort()
+        key = (node.op, tuple(sorted(node.config.items())), node.shape, tuple(children))
+        hashes.append(hash(key))
+    return hashes
+
+
+def source(node: Node) -> str:
+    """A learner node as the thing another layer reads."""
+    if node.op == "input":
+        return f"model input '{node.layer_name}'"
+    if node.op == "activation":
+        return where(node)
+    return f"the output of {where(node)}"
+
+
+def source_in_reference(graph: CanonicalGraph, node: Node) -> str:
+    """A reference node as the thing a layer reads, with one step of context."""
+    if node.op == "input":
+        return "the model input directly" if len(graph.inputs) == 1 else describe(node)
+    before = [graph.nodes[i] for i in node.inputs]
+    after = (f" (applied to {describe(before[0])})"
+             if len(before) == 1 and before[0].op != "input" else "")
+    return f"{describe(node)}{after}"
+
+
+class Matcher:
+    """Pair reference nodes with learner nodes; see :meth:`run`.
+
+    Subgraph hashes choose the operand pairing of commutative merges and recognise one layer too
+    many or too few, so the walk never backtracks: each pair of nodes is visited once, which
+    keeps ResNet-sized graphs cheap.
+    """
+
+    def __init__(self, ref: CanonicalGraph, learner: CanonicalGraph, input_pairs: dict):
+        self.ref, self.learner = ref, learner
+        self.input_pairs = input_pairs  # ref input node id -> learner input node id
+        tokens = {r: i for i, r in enumerate(ref.inputs)}
+        self.ref_hash = subgraph_hashes(ref, tokens)
+        self.learner_hash = subgraph_hashes(
+            learner, {m: tokens[r] for r, m in input_pairs.items()})
+        self.pairs: dict[int, int] = {}
+        self.rev: dict[int, int] = {}
+        self.owners: dict[int, object] = {}  # id(ref owner) -> learner owner
+        self.owners_rev: dict[int, object] = {}  # id(learner owner) -> ref owner
+        self.failed: dict[tuple[int, int], Divergence | None] = {}
+
+    def run(self, output_pairs: list[tuple[int, int]]) -> Divergence | None:
+        """Match every (ref output, learner output) pair; the earliest divergence or None."""
+        found = [d for r, m in output_pairs if (d := self.match(r, m)) is not None]
+        return min(found, key=lambda d: d.depth) if found else None
+
+    def match(self, rid: int, mid: int) -> Divergence | None:
+        """Match the subgraphs ending at ref node ``rid`` and learner node ``mid``."""
+        # Iterative over a worklist: deep graphs (DenseNet121) exceed Python's recursion limit.
+        found: list[Divergence] = []
+        stack: list[tuple[int, int, Node | None]] = [(rid, mid, None)]
+        while stack:
+            r_id, m_id, consumer = stack.pop()
+            if (r_id, m_id) in self.failed:
+                continue
+            m = self.learner.nodes[m_id]
+            divergence, children = self._visit(self.ref.nodes[r_id], m, consumer)
+            self.failed[(r_id, m_id)] = divergence
+            if divergence is not None:
+                found.append(divergence)
+            stack.extend((a, b, m) for a, b in children)
+        return min(found, key=lambda d: d.depth) if found else None
+
+    def _visit(self, r: Node, m: Node, consumer: Node | None):
+        """Compare one pair; return its own divergence and the input pairs still to visit."""
+        if r.id in self.pairs or m.id in self.rev:
+            if self.pairs.get(r.id) == m.id:
+                return None, []
+            return Divergence(f"{where(m)} is wired differently from the exercise: it is used "
+                              "where another part of the model is expected.", m.depth), []
+        own = self._own_difference(r, m)
+        if own is not None and r.op != m.op:
+            shifted = self._shifted(r, m)
+            if shifted is not None:
+                return shifted
+            if consumer is not None and not (r.op in _VERBS and m.op in _VERBS):
+                own = Divergence(f"{where(consumer)} reads {source(m)}; in the exercise it reads "
+                                 f"{source_in_reference(self.ref, r)}.", m.depth)
+        if own is None:
+            self._record(r, m)
+        if len(r.inputs) != len(m.inputs):
+            return own or Divergence(
+                f"{where(m)} takes {len(m.inputs)} inputs; the exercise's {describe(r)} takes "
+                f"{len(r.inputs)}.", m.depth), []
+        order = self._operand_order(r, m)
+        if order is None:
+            return own or Divergence(
+                f"{where(m)} gets the right inputs in the wrong order: the order of "
+                f"{m.op} inputs matters (the exercise's order is fixed).", m.depth), []
+        return own, list(zip(r.inputs, order, strict=False))
+
+    def _operand_order(self, r: Node, m: Node) -> list[int] | None:
+        """The learner operands in the reference's order; None when only a reorder fits."""
+        ref_h = [self.ref_hash[i] for i in r.inputs]
+        mine = list(m.inputs)
+        if not r.commutative:
+            mine_h = [self.learner_hash[i] for i in mine]
+            if ref_h != mine_h and len(mine) > 1 and sorted(ref_h) == sorted(mine_h):
+                return None
+            return mine
+        order: list[int | None] = [None] * len(ref_h)
+        left = list(mine)
+        for k, h in enumerate(ref_h):
+            hit = next((i for i in left if self.learner_hash[i] == h), None)
+            if hit is not None:
+                order[k] = hit
+                left.remove(hit)
+        for k in range(len(order)):
+            if order[k] is None:
+                order[k] = left.pop(0)
+        return order
+
+    def _shifted(self, r: Node, m: Node):
+        """Recognise one layer too many or one too few on a chain (by subgraph hash)."""
+        if len(m.inputs) == 1 and self.learner_hash[m.inputs[0]] == self.ref_hash[r.id]:
+            return Divergence(f"{where(m)} is one layer too many: the exercise has no "
+                              f"{describe(m)} here.", m.depth), []
+        if len(r.inputs) == 1 and self.ref_hash[r.inputs[0]] == self.learner_hash[m.id]:
+            return Divergence(f"a layer is missing after {where(m)}: the exercise applies "
+                              f"{describe(r)} to its output.", m.depth + 1), []
+        return None
+
+    def _record(self, r: Node, m: Node) -> None:
+        self.pairs[r.id], self.rev[m.id] = m.id, r.id
+        if r.owner is not None:
+            self.owners[id(r.owner)] = m.owner
+            self.owners_rev[id(m.owner)] = r.owner
+
+    def _own_difference(self, r: Node, m: Node) -> Divergence | None:
+        """Compare one pair of nodes, ignoring their inputs."""
+        if r.op == "input" or m.op == "input":
+            if r.op == m.op == "input" and self.input_pairs.get(r.id) == m.id:
+                return None
+            if m.op == "input":
+                return Divergence(
+                    f"{where(m)} is used where the exercise has {describe(r)}.", m.depth)
+            return Divergence(f"{where(m)} sits where the exercise uses {describe(r)} "
+                              "directly.", m.depth)
+        if r.op != m.op:
+            if r.op in _VERBS and m.op in _VERBS:
+                return Divergence(
+                    f"{where(m)} {_VERBS[m.op]} its inputs; the exercise {_VERBS[r.op]} them "
+                    f"({r.op}) here.", m.depth)
+            return Divergence(f"{where(m)} is {describe(m)}; the exercise has {describe(r)} "
+                              "here.", m.depth)
+        if r.config != m.config:
+            return Divergence(self._config_message(r, m), m.depth)
+        if r.shape != m.shape:
+            return Divergence(f"{where(m)} outputs shape {m.shape}; the exercise expects "
+                              f"{r.shape} here.", m.depth)
+        return self._owner_difference(r, m)
+
+    def _config_message(self, r: Node, m: Node) -> str:
+        if r.op == "activation":
+            return (f"{where(m)} is '{m.config.get('function')}'; the exercise needs "
+                    f"'{r.config.get('function')}' here.")
+        diffs = [k for k in sorted(set(r.config) | set(m.config))
+                 if r.config.get(k) != m.config.get(k)]
+        said = ", ".join(f"{k}={m.config.get(k)!r}" for k in diffs)
+        wanted = ", ".join(f"{k}={r.config.get(k)!r}" for k in diffs)
+        return f"{where(m)} has {said}; the exercise needs {wanted}."
+
+    def _owner_difference(self, r: Node, m: Node) -> Divergence | None:
+        if (r.owner is None) != (m.owner is None):
+            return Divergence(f"{where(m)} is {describe(m)} but holds different weights from "
+                              "the exercise's.", m.depth)
+        if r.owner is None:
+            return None
+        mapped = self.owners.get(id(r.owner))
+        if mapped is not None and mapped is not m.owner:
+            return Divergence(
+                f"{where(m)} is a separate layer, but the exercise reuses ONE layer here: "
+                f"'{mapped.name}' must be called again so both calls share their weights. "
+                "Create the layer once and call that same object on each input.", m.depth)
+        back = self.owners_rev.get(id(m.owner))
+        if back is not None and back is not r.owner:
+            return Divergence(
+                f"{where(m)} is called more than once, sharing its weights, where the exercise "
+                "uses separate layers with their own weights. Create a new layer for each use.",
+                m.depth)
+        return None

@@ -1,0 +1,70 @@
+"""The verdict of a check: plain text for terminals, escaped HTML for notebooks, JSON for tools."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Status = Literal["passed", "failed", "not_attempted", "error"]
+
+_HEADINGS = {
+    "passed": ("Correct", "#1b7f3b"),
+    "failed": ("Incorrect", "#b3261e"),
+    "not_attempted": ("Not attempted", "#6b6b6b"),
+    "error": ("Grader error", "#8a5a00"),
+}
+
+
+@dataclass
+class CheckResult:
+    """What :func:`kfunc_lessons.check` decided, and why.
+
+    Attributes:
+        exercise: the exercise id, or ``"compare"`` for :func:`kfunc_lessons.compare`.
+        status: ``"passed"``, ``"failed"``, ``"not_attempted"`` or ``"error"`` (a grader bug).
+        message: the feedback, in plain words; the first place the model diverges.
+        step: the check step that decided (``"attempted"``, ``"model"``, ``"io"``,
+            ``"requirements"``, ``"structure"``, ``"numbers"``, ``"done"``).
+        details: further lines (tolerances, largest differences).
+        max_abs_diff: the largest absolute output difference, when outputs were compared.
+        tolerance: ``{"rtol": ..., "atol": ...}`` used for the comparison.
+    """
+
+    exercise: str
+    status: Status
+    message: str
+    step: str = "done"
+    details: list[str] = field(default_factory=list)
+    max_abs_diff: float | None = None
+    tolerance: dict | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True only when the model computes what the exercise asks."""
+        return self.status == "passed"
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        heading = _HEADINGS[self.status][0]
+        lines = [f"{heading}: {self.message}", *(f"  {d}" for d in self.details)]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        heading, colour = _HEADINGS[self.status]
+        details = "".join(f"<li>{html.escape(d)}</li>" for d in self.details)
+        return (
+            f'<div style="border-left:4px solid {colour};padding:4px 10px">'
+            f'<strong style="color:{colour}">{html.escape(heading)}</strong>: '
+            f"{html.escape(self.message)}"
+            + (f"<ul>{details}</ul>" if details else "")
+            + "</div>"
+        )
+
+    def to_dict(self) -> dict:
+        """A JSON-serialisable form of the verdict."""
+        data = asdict(self)
+        data["passed"] = self.passed
+        return data
