@@ -90,7 +90,7 @@ def trace(model: keras.Model) -> Trace:
         value = new_value(tensor)
         result.inputs.append(value)
         result.input_names.append(_history(tensor).operation.name)
-    bound = {id(t): v for t, v in zip(inputs, result.inputs, strict=False)}
+    bound = {id(t): v for t, v in zip(inputs, result.inputs)}
     result.outputs = _trace_graph(outputs, bound, (), result, new_value)
     result.output_names = [_output_name(model, t, i) for i, t in enumerate(outputs)]
     return result
@@ -122,7 +122,7 @@ def _trace_graph(outputs, bound: dict, scope: tuple, result: Trace, new_value) -
             inner_inputs, inner_outputs = model_io(operation)
             if len(inner_inputs) != len(parent_values):
                 raise UntraceableModel(f"nested model '{operation.name}' is called oddly")
-            inner_bound = {id(t): v for t, v in zip(inner_inputs, parent_values, strict=False)}
+            inner_bound = {id(t): v for t, v in zip(inner_inputs, parent_values)}
             out_values = _trace_graph(
                 inner_outputs, inner_bound, (*scope, operation), result, new_value
             )
@@ -135,6 +135,6 @@ def _trace_graph(outputs, bound: dict, scope: tuple, result: Trace, new_value) -
             result.calls.append(
                 Call(operation, args, kwargs, parent_values, out_values, scope)
             )
-        for t, v in zip(node.outputs, out_values, strict=False):
+        for t, v in zip(node.outputs, out_values):
             values[id(t)] = v
     return [values[id(t)] for t in outputs]

@@ -131,7 +131,7 @@ def _pair_by_name(kind: str, ref_names, ref_ids, names, ids) -> list[tuple[int, 
                       f"{', '.join(repr(n) for n in ref_names)}; your model's {kind}s are "
                       f"named {', '.join(repr(n) for n in names)}. Set name='...' on the "
                       f"{'keras.Input' if kind == 'input' else 'output layer'}.")
-    return [(r, ids[names.index(n)]) for n, r in zip(ref_names, ref_ids, strict=False)]
+    return [(r, ids[names.index(n)]) for n, r in zip(ref_names, ref_ids)]
 
 
 def _match_io(ref: CanonicalGraph, graph: CanonicalGraph):
@@ -144,7 +144,7 @@ def _match_io(ref: CanonicalGraph, graph: CanonicalGraph):
                           f"{_shape(ref, r)}.")
     output_pairs = _pair_by_name("output", ref.output_names, ref.outputs, graph.output_names,
                                  graph.outputs)
-    for (r, m), name in zip(output_pairs, ref.output_names, strict=False):
+    for (r, m), name in zip(output_pairs, ref.output_names):
         if _shape(ref, r) != _shape(graph, m):
             label = f" '{name}'" if len(ref.outputs) > 1 else ""
             raise Verdict("failed", "io", f"Your model's output{label} has shape "
@@ -188,7 +188,7 @@ def _check_weights_kept(task: Task, matcher: Matcher) -> None:
         trained = task.weights_of(node.owner)
         current = mine.get_weights()
         if len(current) != len(trained) or not all(
-            np.array_equal(a, b) for a, b in zip(current, trained, strict=False)
+            np.array_equal(a, b) for a, b in zip(current, trained)
         ):
             raise Verdict("failed", "requirements", f"Layer '{mine.name}' does not carry the "
                           "trained weights: it looks like a new, untrained layer. Reuse the "
@@ -218,7 +218,7 @@ def _check_numbers(task: Task, graph: CanonicalGraph, matcher: Matcher, input_pa
                       "Use built-in Keras layers, or give custom layers a get_config().") from exc
     out_index = {m: i for i, m in enumerate(graph.outputs)}
     worst, worst_name, failing = 0.0, "", []
-    for (r, m), name in zip(output_pairs, task.graph.output_names, strict=False):
+    for (r, m), name in zip(output_pairs, task.graph.output_names):
         got, want = outputs[out_index[m]], task.expected[task.graph.outputs.index(r)]
         diff = float(np.max(np.abs(got - want))) if np.isfinite(got).all() else math.inf
         if diff >= worst:

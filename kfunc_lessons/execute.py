@@ -52,7 +52,7 @@ def _copy_layer(layer: keras.layers.Layer, weights: list | None) -> keras.layers
 def run_trace(tr: Trace, feeds: Sequence[np.ndarray], weights_for: WeightSource) -> list:
     """Outputs of the traced model on ``feeds`` (one array per input), as numpy arrays."""
     values: dict[int, object] = {v: keras.ops.convert_to_tensor(x) for v, x in
-                                 zip(tr.inputs, feeds, strict=False)}
+                                 zip(tr.inputs, feeds)}
     copies: dict[int, object] = {}
     for call in tr.calls:
         operation = call.operation
@@ -69,6 +69,6 @@ def run_trace(tr: Trace, feeds: Sequence[np.ndarray], weights_for: WeightSource)
             out = runner(*args, **kwargs)
         except Exception as exc:
             raise ModelRunError(operation.name, exc) from exc
-        for value, tensor in zip(call.outputs, keras.tree.flatten(out), strict=False):
+        for value, tensor in zip(call.outputs, keras.tree.flatten(out)):
             values[value] = tensor
     return [keras.ops.convert_to_numpy(values[v]) for v in tr.outputs]

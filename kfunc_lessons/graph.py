@@ -135,7 +135,7 @@ def canonical_graph(model: keras.Model) -> CanonicalGraph:
         )
         return node_id
 
-    for value, name in zip(tr.inputs, tr.input_names, strict=False):
+    for value, name in zip(tr.inputs, tr.input_names):
         producer[value] = add("input", {}, [], tr.shapes[value], layer_name=name)
         graph.inputs.append(producer[value])
 

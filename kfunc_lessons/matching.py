@@ -22,7 +22,8 @@ _VERBS = {
     "concatenate": "concatenates",
 }
 _HEADLINE_KEYS = ("units", "filters", "kernel_size", "strides", "padding", "pool_size", "rate",
-                  "axis", "function", "use_bias", "return_sequences")
+                  "max_value",
+                  "axis", "use_bias", "return_sequences")
 
 
 @dataclass
@@ -161,7 +162,7 @@ class Matcher:
             return own or Divergence(
                 f"{where(m)} gets the right inputs in the wrong order: the order of "
                 f"{m.op} inputs matters (the exercise's order is fixed).", m.depth), []
-        return own, list(zip(r.inputs, order, strict=False))
+        return own, list(zip(r.inputs, order))
 
     def _operand_order(self, r: Node, m: Node) -> list[int] | None:
         """The learner operands in the reference's order; None when only a reorder fits."""

@@ -25,6 +25,8 @@ from kfunc_lessons.graph import CanonicalGraph, canonical_graph
 
 PROBE_BATCH = 8
 MANIFEST = "manifest.json"
+STARTER_FILE = "starter_replace_intermediate"
+DATA_FILES = (STARTER_FILE, *(exercise.id for exercise in EXERCISES))
 
 
 class ReferenceDataError(RuntimeError):
@@ -140,7 +142,7 @@ def rebuild(directory: Path | None = None) -> dict[str, str]:
         load_npz.cache_clear()
         reference.cache_clear()
 
-    write("starter_replace_intermediate", train_starter_weights())
+    write(STARTER_FILE, train_starter_weights())
     for exercise in EXERCISES:
         write(exercise.id, _build_arrays(exercise.id))
     return sums

@@ -46,12 +46,12 @@ def load_starter(exercise_id: str) -> keras.Model:
     ``Input(10) -> Dense(64, relu, "dense_1") -> Dense(64, relu, "dense_mid")
     -> Dense(10, softmax, "dense_2")``. Each call returns a new model.
     """
-    from kfunc_lessons.references import load_npz
+    from kfunc_lessons.references import STARTER_FILE, load_npz
 
     if exercise_id != "replace_intermediate":
         raise ValueError(f"exercise {exercise_id!r} has no starter model; "
                          "only 'replace_intermediate' does")
-    data = load_npz("starter_replace_intermediate")
+    data = load_npz(STARTER_FILE)
     model = _replace_intermediate_architecture()
     for layer in model.layers:
         layer.set_weights([data[f"{layer.name}/{i}"] for i in range(len(layer.weights))])

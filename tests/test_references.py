@@ -1,0 +1,73 @@
+"""Stored reference data: checksummed, pickle-free, and equal to a fresh rebuild."""
+
+import json
+import shutil
+
+import keras
+import numpy as np
+import pytest
+
+import kfunc_lessons as kl
+from kfunc_lessons import references
+from kfunc_lessons.precision import full_float32_precision
+from kfunc_lessons.references import DATA_FILES, load_npz
+
+
+def test_manifest_lists_every_file_with_its_checksum():
+    directory = references._data_dir()
+    manifest = json.loads((directory / "manifest.json").read_text())
+    assert sorted(manifest) == sorted(f"{name}.npz" for name in DATA_FILES)
+    for name, digest in manifest.items():
+        assert references.sha256((directory / name).read_bytes()) == digest
+
+
+def test_files_hold_no_pickles():
+    for name in DATA_FILES:
+        with np.load(references._data_dir() / f"{name}.npz", allow_pickle=False) as npz:
+            assert all(npz[key].dtype != object for key in npz.files)
+
+
+def test_corrupted_data_is_a_grader_error_not_a_learner_error(tmp_path, monkeypatch):
+    shutil.copytree(references._data_dir(), tmp_path / "data")
+    target = tmp_path / "data" / "residual_add.npz"
+    target.write_bytes(target.read_bytes()[:-10] + b"0123456789")
+    monkeypatch.setattr(references, "_data_dir", lambda: tmp_path / "data")
+    load_npz.cache_clear()
+    references.reference.cache_clear()
+    try:
+        result = kl.check("residual_add", references.build_solution("residual_add"))
+    finally:
+        load_npz.cache_clear()
+        references.reference.cache_clear()
+    assert result.status == "error" and "bug in kfunc_lessons" in result.message
+    assert "checksum" in result.details[0]
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="the stored data was generated with the TensorFlow backend's RNG")
+def test_stored_files_match_a_rebuild(tmp_path):
+    references.rebuild(tmp_path)
+    try:
+        for name in DATA_FILES:
+            with np.load(tmp_path / f"{name}.npz", allow_pickle=False) as fresh:
+                stored = load_npz(name)
+                assert sorted(fresh.files) == sorted(stored), name
+                for key in fresh.files:
+                    # Identical on one machine; other CPUs may differ in the last bits.
+                    np.testing.assert_allclose(fresh[key], stored[key], rtol=1e-5, atol=1e-6,
+                                               err_msg=f"{name}:{key}")
+    finally:
+        load_npz.cache_clear()
+        references.reference.cache_clear()
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's TF32 switch")
+def test_tf32_is_disabled_during_a_check_and_restored():
+    import tensorflow as tf
+
+    for before in (True, False):
+        tf.config.experimental.enable_tensor_float_32_execution(before)
+        with full_float32_precision():
+            assert not tf.config.experimental.tensor_float_32_execution_enabled()
+        assert tf.config.experimental.tensor_float_32_execution_enabled() is before
+    tf.config.experimental.enable_tensor_float_32_execution(True)
