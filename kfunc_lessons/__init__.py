@@ -13,6 +13,7 @@ kl.solution("residual_add")
 from __future__ import annotations
 
 from kfunc_lessons.api import check, compare, hint, list_exercises, solution
+from kfunc_lessons.environment import environment_report
 from kfunc_lessons.result import CheckResult
 from kfunc_lessons.starters import load_starter
 
@@ -20,6 +21,7 @@ __all__ = [
     "CheckResult",
     "check",
     "compare",
+    "environment_report",
     "hint",
     "list_exercises",
     "load_starter",

@@ -1,0 +1,68 @@
+# ---
+# jupyter:
+#   accelerator: GPU
+#   colab:
+#     provenance: []
+#     toc_visible: true
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Exercise 05: Wrap a trained layer in a residual connection
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/kfunc-lessons/kfunc-lessons/blob/main/exercises/05_replace_intermediate.ipynb)
+#
+# `kl.load_starter("replace_intermediate")` gives a *trained* Sequential model:
+# `Input(10) -> Dense(64, relu, "dense_1") -> Dense(64, relu, "dense_mid") -> Dense(10, softmax, "dense_2")`.
+#
+# Build a Functional model in which `dense_mid` is wrapped in a residual connection,
+# `out = dense_2(add(h, dense_mid(h)))` with `h = dense_1(x)`, **keeping all trained weights**.
+# Fresh, untrained layers fail this check.
+#
+# Build it in the cell marked **TODO**, then run the check cell. Stuck? Uncomment a
+# `kl.hint(...)` line; `kl.solution(...)` shows the reference code (try first!).
+
+# %%
+# Colab only: install the graders. Locally, `make serve` / `make test` set everything up.
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q",
+         "kfunc-lessons @ git+https://github.com/kfunc-lessons/kfunc-lessons"],
+        check=True,
+    )
+
+# %%
+import keras
+from keras import layers
+
+import kfunc_lessons as kl
+
+print(kl.environment_report())
+
+# %% tags=["exercise"]
+trained = kl.load_starter("replace_intermediate")
+trained.summary()
+
+inputs = keras.Input(shape=(10,))
+# TODO: reuse the trained layers: trained.get_layer("dense_1"), "dense_mid", "dense_2"
+model = ...  # TODO: keras.Model(inputs, outputs)
+
+# %% [markdown]
+# ## Check your model
+
+# %%
+kl.check("replace_intermediate", model)
+
+# %% [markdown]
+# Need help? Uncomment one line at a time.
+
+# %%
+# print(kl.hint("replace_intermediate", level=1))
+# print(kl.hint("replace_intermediate", level=2))
+# print(kl.solution("replace_intermediate"))

@@ -1,0 +1,157 @@
+"""The ``kfunc-lessons`` command: list, check, grade, hint, solution."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_STYLE = {"passed": "green", "failed": "red", "not_attempted": "yellow", "error": "magenta"}
+
+
+def _quiet_backend_logs() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _console() -> Console:
+    # rich drops colour and live displays by itself when stdout is not a terminal.
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _grade_file(exercise_id: str, path: Path):
+    from kfunc_lessons.api import check
+    from kfunc_lessons.learner_files import LearnerFileError, run_learner_file
+    from kfunc_lessons.result import CheckResult
+
+    try:
+        model = run_learner_file(path)
+    except LearnerFileError as exc:
+        return CheckResult(exercise_id, "failed", f"{path.name}: {exc}", step="run")
+    return check(exercise_id, model)
+
+
+def _exercise_file(directory: Path, exercise) -> Path | None:
+    for suffix in (".ipynb", ".py"):
+        candidate = directory / f"{exercise.slug}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def cmd_list(args, console: Console) -> int:
+    from kfunc_lessons.exercises import EXERCISES
+
+    table = Table("#", "id", "title")
+    for exercise in EXERCISES:
+        table.add_row(f"{exercise.number:02d}", exercise.id, exercise.title)
+    console.print(table)
+    return EXIT_OK
+
+
+def cmd_check(args, console: Console) -> int:
+    from kfunc_lessons.exercises import get_exercise
+
+    get_exercise(args.exercise_id)
+    result = _grade_file(args.exercise_id, Path(args.file))
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        console.print(str(result), style=_STYLE[result.status], markup=False)
+    return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def cmd_grade(args, console: Console) -> int:
+    from kfunc_lessons.exercises import EXERCISES
+    from kfunc_lessons.result import CheckResult
+
+    directory = Path(args.directory)
+    if not directory.is_dir():
+        console.print(f"{directory} is not a directory", style="red", markup=False)
+        return EXIT_USAGE
+    results = []
+    with Progress(console=console, transient=True, disable=args.json) as progress:
+        task = progress.add_task("Grading", total=len(EXERCISES))
+        for exercise in EXERCISES:
+            progress.update(task, description=f"Grading {exercise.id}")
+            path = _exercise_file(directory, exercise)
+            if path is None:
+                result = CheckResult(exercise.id, "not_attempted",
+                                     f"no {exercise.slug}.ipynb or .py in {directory}", "run")
+            else:
+                result = _grade_file(exercise.id, path)
+            results.append(result)
+            progress.advance(task)
+    passed = sum(r.passed for r in results)
+    if args.json:
+        print(json.dumps({"passed": passed, "total": len(results),
+                          "results": [r.to_dict() for r in results]}, indent=2))
+    else:
+        table = Table("exercise", "status", "feedback", title=f"{passed}/{len(results)} passed")
+        for r in results:
+            table.add_row(r.exercise, f"[{_STYLE[r.status]}]{r.status}[/]",
+                          r.message.replace("[", r"\["))
+        console.print(table)
+    return EXIT_OK if passed == len(results) else EXIT_FAILED
+
+
+def cmd_hint(args, console: Console) -> int:
+    from kfunc_lessons.api import hint
+
+    console.print(hint(args.exercise_id, level=args.level), markup=False)
+    return EXIT_OK
+
+
+def cmd_solution(args, console: Console) -> int:
+    from kfunc_lessons.api import solution
+
+    print(solution(args.exercise_id), end="")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kfunc-lessons", description="Grade Keras Functional API exercises.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="the exercises, in teaching order").set_defaults(run=cmd_list)
+    check = sub.add_parser("check", help="grade the `model` of one exercise file")
+    check.add_argument("exercise_id")
+    check.add_argument("file", help="an exercise .py or .ipynb")
+    check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    check.set_defaults(run=cmd_check)
+    grade = sub.add_parser("grade", help="grade every exercise in a directory")
+    grade.add_argument("directory", nargs="?", default="exercises")
+    grade.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+    grade.set_defaults(run=cmd_grade)
+    hint = sub.add_parser("hint", help="a hint for an exercise")
+    hint.add_argument("exercise_id")
+    hint.add_argument("--level", type=int, default=1)
+    hint.set_defaults(run=cmd_hint)
+    solution = sub.add_parser("solution", help="the reference solution's code (opt-in)")
+    solution.add_argument("exercise_id")
+    solution.set_defaults(run=cmd_solution)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``kfunc-lessons`` console script."""
+    args = build_parser().parse_args(argv)
+    _quiet_backend_logs()
+    console = _console()
+    from kfunc_lessons.exercises import UnknownExercise
+
+    try:
+        return args.run(args, console)
+    except UnknownExercise as exc:
+        console.print(str(exc), style="red", markup=False)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Derive Colab badges and install lines from pyproject's one repository URL, then write
+each lesson's and exercise's paired .ipynb (without outputs) from its py:percent source.
+
+Usage: python scripts/sync_notebooks.py [--check]   (--check: report drift, change nothing)
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+from pathlib import Path
+
+import jupytext
+
+ROOT = Path(__file__).resolve().parent.parent
+FOLDERS = ("lessons", "exercises")
+BADGE = re.compile(r"\(https://colab\.research\.google\.com/github/[^)]*\)")
+INSTALL = re.compile(r'"kfunc-lessons @ git\+[^"]*"')
+
+
+def repository_url() -> str:
+    """The one place the repository URL lives: [project.urls] Repository in pyproject.toml."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return data["project"]["urls"]["Repository"].rstrip("/")
+
+
+def colab_url(relative_notebook: str) -> str:
+    slug = repository_url().removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{slug}/blob/main/{relative_notebook}"
+
+
+def expected_source(py_path: Path) -> str:
+    text = py_path.read_text()
+    notebook = py_path.with_suffix(".ipynb").relative_to(ROOT).as_posix()
+    text = BADGE.sub(f"({colab_url(notebook)})", text)
+    return INSTALL.sub(f'"kfunc-lessons @ git+{repository_url()}"', text)
+
+
+def expected_notebook(py_path: Path, source: str) -> str:
+    notebook = jupytext.reads(source, fmt="py:percent")
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return jupytext.writes(notebook, fmt="ipynb")
+
+
+def sources() -> list[Path]:
+    return sorted(p for folder in FOLDERS for p in (ROOT / folder).glob("[0-9][0-9]_*.py"))
+
+
+def main(check: bool = False) -> int:
+    drift = []
+    for py_path in sources():
+        source = expected_source(py_path)
+        ipynb = py_path.with_suffix(".ipynb")
+        want = expected_notebook(py_path, source)
+        for path, content in ((py_path, source), (ipynb, want)):
+            if not path.exists() or path.read_text() != content:
+                drift.append(path.relative_to(ROOT).as_posix())
+                if not check:
+                    path.write_text(content)
+    verb = "out of sync" if check else "rewritten"
+    for path in drift:
+        print(f"{verb}: {path}")
+    return 1 if check and drift else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(check="--check" in sys.argv[1:]))
