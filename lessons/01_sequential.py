@@ -1,0 +1,141 @@
+# ---
+# jupyter:
+#   accelerator: GPU
+#   colab:
+#     provenance: []
+#     toc_visible: true
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 01: A Sequential model
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/kfunc-lessons/kfunc-lessons/blob/main/lessons/01_sequential.ipynb)
+#
+# **What you will learn**
+#
+# - build a `keras.Sequential` model: `Input(10) -> Dense(64, relu) -> Dense(10, softmax)`;
+# - read its summary and draw it with `keras.utils.plot_model`;
+# - train it briefly on synthetic data generated right here (no downloads);
+# - what `model.inputs` and `model.outputs` are, and why `Sequential` stops being enough.
+
+# %%
+# Colab only: install the course package. Locally, `make serve` / `make test` set everything up.
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q",
+         "kfunc-lessons @ git+https://github.com/kfunc-lessons/kfunc-lessons"],
+        check=True,
+    )
+
+# %%
+import keras
+import numpy as np
+from keras import layers
+
+import kfunc_lessons as kl
+
+print(kl.environment_report())
+keras.utils.set_random_seed(42)  # same weights, same data, same numbers on every run
+
+# %% [markdown]
+# ## A stack of layers
+#
+# A `Sequential` model is a list of layers, each feeding the next. Starting the list with
+# `keras.Input` tells Keras the shape of one sample (the batch dimension is left out), so the
+# model is built at once and every weight exists.
+
+# %%
+model = keras.Sequential(
+    [
+        keras.Input(shape=(10,)),
+        layers.Dense(64, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    ],
+    name="baseline",
+)
+model.summary()
+
+# %% [markdown]
+# The first `Dense` holds a 10×64 kernel plus 64 biases (704 parameters); the second a
+# 64×10 kernel plus 10 biases (650).
+
+# %%
+assert model.count_params() == (10 * 64 + 64) + (64 * 10 + 10) == 1354
+
+# %% [markdown]
+# ## The diagram
+#
+# `plot_model` draws the graph with Graphviz. `show_shapes=True` labels each edge with the
+# tensor shape; `None` is the batch dimension, free until you feed data. (Without Graphviz
+# installed, Keras prints a note instead and the lesson carries on.)
+
+# %%
+keras.utils.plot_model(model, to_file="01_sequential.png", show_shapes=True,
+                       show_layer_activations=True)
+
+# %% [markdown]
+# ## Training on synthetic data
+#
+# A seeded toy problem: 10 features, and the label is which of 10 fixed random directions
+# the sample points along most. It is learnable, and generated here, so the lesson needs no
+# network.
+
+# %%
+rng = np.random.default_rng(0)
+directions = rng.standard_normal((10, 10)).astype("float32")
+x_train = rng.standard_normal((2000, 10)).astype("float32")
+y_train = np.argmax(x_train @ directions, axis=1)
+x_test = rng.standard_normal((500, 10)).astype("float32")
+y_test = np.argmax(x_test @ directions, axis=1)
+print(x_train.shape, y_train.shape, np.bincount(y_train))
+
+# %%
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+history = model.fit(x_train, y_train, epochs=8, batch_size=64, verbose=0)
+loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+print(f"test accuracy after 8 epochs: {accuracy:.3f} (chance is 0.100)")
+
+# %%
+assert accuracy > 0.5, "the model should beat chance by far"
+assert history.history["loss"][-1] < history.history["loss"][0]
+
+# %% [markdown]
+# ## Inputs and outputs are symbolic tensors
+#
+# Once built, a `Sequential` model has `inputs` and `outputs`: symbolic `KerasTensor`s that
+# record shapes, not values. They are the bridge to the Functional API of the next lesson.
+
+# %%
+print(model.inputs)
+print(model.outputs)
+assert tuple(model.inputs[0].shape) == (None, 10)
+assert tuple(model.outputs[0].shape) == (None, 10)
+
+# %% [markdown]
+# ## Where Sequential stops
+#
+# `Sequential` means exactly one input, one output, and each layer reading only the layer
+# before it. None of these can be written as a list of layers:
+#
+# - a **residual add**, a layer's input added to its output (Lesson 03);
+# - a **shared layer** applied to two inputs (Lesson 06);
+# - **several inputs or outputs** (Lesson 07), or **parallel branches** (Lesson 08).
+#
+# The list is all a `Sequential` knows: its layers, in order.
+
+# %%
+print([layer.name for layer in model.layers])
+assert len(model.inputs) == len(model.outputs) == 1
+
+# %% [markdown]
+# ## Your turn
+#
+# Build this model yourself and let the grader check it:
+# [Exercise 01: A Sequential baseline](../exercises/01_sequential_baseline.ipynb).
