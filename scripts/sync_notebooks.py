@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -42,7 +43,8 @@ def expected_source(py_path: Path) -> str:
 
 def expected_notebook(py_path: Path, source: str) -> str:
     notebook = jupytext.reads(source, fmt="py:percent")
-    for cell in notebook.cells:
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number:03d}"  # stable ids: regenerating changes nothing
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     return jupytext.writes(notebook, fmt="ipynb")
