@@ -1,0 +1,241 @@
+# ---
+# jupyter:
+#   accelerator: GPU
+#   colab:
+#     provenance: []
+#     toc_visible: true
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 05: Replacing or inserting a layer in a trained model
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/kfunc-lessons/kfunc-lessons/blob/main/lessons/05_replace_layers.ipynb)
+#
+# The question this course is named after: *you have a trained model; how do you swap one
+# of its layers, or insert a new one, without losing the training?*
+#
+# **What you will learn**
+#
+# - rebuild a Functional graph by re-calling the trained layer objects (their weights come along);
+# - `keras.models.clone_model` with `clone_function` and `call_function` to swap, insert or
+#   wrap a layer, and why Sequential models must be converted first;
+# - why `model.layers.pop()`, `layer.inbound_nodes`, `Model(input=..., output=...)` and the
+#   keras-surgeon package no longer work in Keras 3;
+# - what to do when the new layer changes a shape;
+# - the small `kfunc_lessons.surgery` helpers that package all of this.
+
+# %%
+# Colab only: install the course package. Locally, `make serve` / `make test` set everything up.
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q",
+         "kfunc-lessons @ git+https://github.com/kfunc-lessons/kfunc-lessons"],
+        check=True,
+    )
+
+# %%
+import keras
+import numpy as np
+from keras import layers
+
+import kfunc_lessons as kl
+
+print(kl.environment_report())
+keras.utils.set_random_seed(42)  # same weights, same data, same numbers on every run
+
+# %% [markdown]
+# ## The trained model
+#
+# `kl.load_starter` builds the model and loads weights trained on a synthetic 10-class
+# problem (shipped with the package: no training, identical everywhere).
+
+# %%
+from kfunc_lessons.starters import synthetic_classification
+
+trained = kl.load_starter("replace_intermediate")
+trained.summary()
+x_test, y_test = synthetic_classification(n=1000, seed=5)
+baseline = trained.predict(x_test, verbose=0)
+print(f"accuracy: {np.mean(baseline.argmax(1) == y_test):.3f} (chance 0.100)")
+
+# %% [markdown]
+# ## Way 1: re-call the trained layers on a new graph
+#
+# A layer *object* owns its weights. Calling the same object on a new tensor reuses them.
+# So the most direct edit is to walk the layers yourself and put something new in between.
+# Here a `LayerNormalization` goes after `dense_1`:
+
+# %%
+inputs = keras.Input(shape=(10,))
+h = trained.get_layer("dense_1")(inputs)
+h = layers.LayerNormalization(name="inserted_norm")(h)
+h = trained.get_layer("dense_mid")(h)
+outputs = trained.get_layer("dense_2")(h)
+rebuilt = keras.Model(inputs, outputs)
+rebuilt.summary()
+
+# %% [markdown]
+# Every trained layer is the *same object*, so every trained weight is unchanged, bit for bit:
+
+# %%
+for name in ["dense_1", "dense_mid", "dense_2"]:
+    assert rebuilt.get_layer(name) is trained.get_layer(name)
+    for old, new in zip(trained.get_layer(name).get_weights(),
+                        rebuilt.get_layer(name).get_weights()):
+        assert np.array_equal(old, new)
+print("all trained weights identical")
+
+# %% [markdown]
+# Sharing has a consequence: training `rebuilt` also changes `trained`, because they hold the
+# same variables. When you want an independent copy, clone instead (Way 2).
+#
+# ## Way 2: `clone_model` with `call_function`
+#
+# `keras.models.clone_model(model, clone_function=..., call_function=...)` rebuilds a
+# Functional model layer by layer. `clone_function(layer)` makes each new layer;
+# `call_function(layer, *args, **kwargs)` makes each *call* in the new graph, so it can
+# replace, insert or wrap. It works on Functional models only:
+
+# %% tags=["raises-exception"]
+keras.models.clone_model(trained, call_function=lambda layer, *args, **kwargs: layer(*args))
+
+# %% [markdown]
+# A built Sequential already has a Functional graph: wrap it first.
+
+# %%
+functional = keras.Model(trained.inputs, trained.outputs)
+print(type(functional).__name__)
+
+# %% [markdown]
+# One more trap: the default `clone_function` creates *fresh, untrained* layers. Cloning
+# without copying weights throws the training away:
+
+# %%
+fresh = keras.models.clone_model(functional)
+same = np.array_equal(fresh.get_layer("dense_mid").kernel, trained.get_layer("dense_mid").kernel)
+print("weights kept by a bare clone_model:", same)
+assert not same
+
+# %% [markdown]
+# So we copy each layer from its config *and* its weights, and swap `dense_mid` for a GELU
+# layer of the same width while we are at it:
+
+# %%
+copies = []
+
+
+def copy_layer(layer):
+    clone = layer.__class__.from_config(layer.get_config())
+    copies.append((layer, clone))
+    return clone
+
+
+def swap_mid(layer, *args, **kwargs):
+    if layer.name == "dense_mid":
+        return layers.Dense(64, activation="gelu", name="dense_mid_gelu")(*args, **kwargs)
+    return layer(*args, **kwargs)
+
+
+swapped = keras.models.clone_model(functional, clone_function=copy_layer, call_function=swap_mid)
+for original, clone in copies:
+    if clone.built and original.weights:
+        clone.set_weights(original.get_weights())
+print([layer.name for layer in swapped.layers])
+assert np.array_equal(swapped.get_layer("dense_1").kernel, trained.get_layer("dense_1").kernel)
+
+# %% [markdown]
+# The new layer starts untrained, so the outputs change until you fine-tune it:
+
+# %%
+accuracy = np.mean(swapped.predict(x_test, verbose=0).argmax(1) == y_test)
+print(f"accuracy with an untrained middle layer: {accuracy:.3f}")
+
+# %% [markdown]
+# ## Old recipes that break in Keras 3
+#
+# Answers from the Keras 2 era still rank high in search results. Here is what each does now.
+#
+# **`model.layers.pop()`** used to remove the last layer. In Keras 3 `model.layers` returns a
+# new list every time: popping from it changes nothing, silently.
+
+# %%
+before = len(trained.layers)
+trained.layers.pop()
+print(before, "->", len(trained.layers))
+assert len(trained.layers) == before
+
+# %% [markdown]
+# **`layer.inbound_nodes`** (and `outbound_nodes`) were public in Keras 2 and are gone:
+
+# %% tags=["raises-exception"]
+trained.get_layer("dense_mid").inbound_nodes
+
+# %% [markdown]
+# **`keras.Model(input=..., output=...)`**, the singular keywords of Keras 1, are rejected:
+
+# %% tags=["raises-exception"]
+keras.Model(input=trained.inputs, output=trained.outputs)
+
+# %% [markdown]
+# **keras-surgeon** (`kerassurgeon`) rewires models through Keras 2 internals such as
+# `keras.engine`, which no longer exists:
+
+# %% tags=["raises-exception"]
+import keras.engine  # what keras-surgeon imports from
+
+# %% [markdown]
+# ## When the new layer changes a shape
+#
+# Weights have shapes. If `dense_1` becomes 32 wide, the trained `dense_mid` still expects
+# 64 inputs, and calling it on a 32-wide tensor fails:
+
+# %% tags=["raises-exception"]
+inputs = keras.Input(shape=(10,))
+narrow = layers.Dense(32, activation="relu")(inputs)
+trained.get_layer("dense_mid")(narrow)
+
+# %% [markdown]
+# Every layer *downstream* of a shape change must be rebuilt with new weights (and
+# retrained); the layers upstream keep theirs:
+
+# %%
+new_mid = layers.Dense(64, activation="relu", name="dense_mid_rebuilt")(narrow)
+reshaped = keras.Model(inputs, trained.get_layer("dense_2")(new_mid))
+print(reshaped.get_layer("dense_mid_rebuilt").kernel.shape)
+
+# %% [markdown]
+# ## The `kfunc_lessons.surgery` helpers
+#
+# The package wraps Way 2 into three tested helpers that work on Sequential, Functional and
+# nested-block models and keep every untouched weight bit-identical, without touching the
+# original: `replace_layer`, `insert_after` and `wrap_layer`.
+
+# %%
+from kfunc_lessons import surgery
+
+with_dropout = surgery.insert_after(trained, "dense_1", layers.Dropout(0.2, name="drop"))
+print([layer.name for layer in with_dropout.layers])
+diff = np.max(np.abs(with_dropout.predict(x_test, verbose=0) - baseline))
+print("largest output difference (Dropout is off at inference):", diff)
+assert diff == 0.0
+
+# %% [markdown]
+# A shape change is reported, not silently mis-loaded; `on_shape_change="reinitialize"`
+# rebuilds the downstream layers on purpose:
+
+# %% tags=["raises-exception"]
+surgery.replace_layer(trained, "dense_1", layers.Dense(32, name="narrow"))
+
+# %% [markdown]
+# ## Your turn
+#
+# Wrap the trained `dense_mid` in a residual connection, `dense_2(add(h, dense_mid(h)))`,
+# keeping every trained weight:
+# [Exercise 05: Wrap a trained layer](../exercises/05_replace_intermediate.ipynb).
