@@ -59,6 +59,13 @@ functional = keras.Model(inputs, outputs, name="functional")
 functional.summary()
 
 # %% [markdown]
+# The diagram now shows the names we gave each tensor's layer:
+
+# %%
+keras.utils.plot_model(functional, to_file="02_functional.png", show_shapes=True,
+                       show_layer_names=True, show_layer_activations=True)
+
+# %% [markdown]
 # The same model as a `Sequential`, for comparison:
 
 # %%

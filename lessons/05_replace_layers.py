@@ -79,7 +79,8 @@ h = layers.LayerNormalization(name="inserted_norm")(h)
 h = trained.get_layer("dense_mid")(h)
 outputs = trained.get_layer("dense_2")(h)
 rebuilt = keras.Model(inputs, outputs)
-rebuilt.summary()
+keras.utils.plot_model(rebuilt, to_file="05_rebuilt.png", show_shapes=True,
+                       show_layer_names=True)
 
 # %% [markdown]
 # Every trained layer is the *same object*, so every trained weight is unchanged, bit for bit:

@@ -50,5 +50,7 @@ def test_notebook_is_colab_ready(py_path):
 def test_site_repo_url_derives_from_pyproject():
     from mkdocs.config import load_config
 
+    assert "repo_url" not in (ROOT / "mkdocs.yml").read_text().split("# repo_url")[0]
     config = load_config(str(ROOT / "mkdocs.yml"))
-    assert config["repo_url"].rstrip("/") == sync.repository_url()
+    config = config.plugins.on_config(config)  # runs scripts/mkdocs_hooks.py
+    assert config["repo_url"] == sync.repository_url()

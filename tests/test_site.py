@@ -1,0 +1,148 @@
+"""The built site, opened in a real headless Chromium (Debian's, driven by Playwright)."""
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_notebooks import sync
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+LESSONS = sorted(p.stem for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
+EXERCISES = sorted(p.stem for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def base_url(site_dir):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
+    http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is required for the browser tests: apt-get install "
+                    "chromium (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+def open_page(browser, url, name):
+    """Open a page; collect its console errors, except failed fetches from other hosts (this
+    sandbox has no internet: Material asks GitHub for the repository's star count)."""
+    page = browser.new_page()
+    errors = []
+    origin = re.match(r"https?://[^/]+", url).group(0)
+
+    def on_console(msg):
+        source = (msg.location or {}).get("url", "")
+        offsite_fetch = msg.text.startswith("Failed to load resource") and not source.startswith(
+            origin)
+        if msg.type == "error" and not offsite_fetch:
+            errors.append(f"{msg.text} ({source})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    response = page.goto(url, wait_until="networkidle")
+    assert response is not None and response.ok, url
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    return page, errors
+
+
+def test_home_page(browser, base_url):
+    page, errors = open_page(browser, base_url + "/", "home")
+    assert errors == []
+    assert "Learn the Keras Functional API" in page.inner_text("h1")
+    assert page.locator("table a[href*='lessons/']").count() == 8
+    page.close()
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_lesson_page(browser, base_url, slug):
+    page, errors = open_page(browser, f"{base_url}/lessons/{slug}/", slug)
+    assert errors == [], errors
+    assert page.locator(".jp-CodeCell").count() >= 5
+    assert page.locator(".jp-OutputArea-output").count() >= 3
+    images = page.locator(".jp-OutputArea-output img")
+    assert images.count() >= 1, "a diagram"
+    assert all(images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+               for i in range(images.count()))
+    colab = page.locator("a[href*='colab.research.google.com/github']").first
+    assert colab.get_attribute("href") == sync.colab_url(f"lessons/{slug}.ipynb")
+    _assert_links_resolve(page, base_url)
+    page.close()
+
+
+@pytest.mark.parametrize("slug", EXERCISES)
+def test_exercise_page(browser, base_url, slug):
+    page, errors = open_page(browser, f"{base_url}/exercises/{slug}/", slug)
+    assert errors == [], errors
+    colab = page.locator("a[href*='colab.research.google.com/github']").first
+    assert colab.get_attribute("href") == sync.colab_url(f"exercises/{slug}.ipynb")
+    assert "Not attempted" in page.inner_text(".md-content")
+    _assert_links_resolve(page, base_url)
+    page.close()
+
+
+def _assert_links_resolve(page, base_url):
+    """Every same-site link (pages and the .ipynb download) answers 200."""
+    hrefs = page.eval_on_selector_all(".md-content a[href]", "els => els.map(e => e.href)")
+    local = {h.split("#")[0] for h in hrefs if h.startswith(base_url)}
+    assert any(h.endswith(".ipynb") for h in local), "a download link to the notebook"
+    for href in local:
+        response = page.request.get(href)
+        assert response.ok, href
+
+
+def test_search_finds_residual(browser, base_url):
+    page, _ = open_page(browser, base_url + "/", "search")
+    page.locator("input.md-search__input").fill("residual")
+    page.wait_for_selector(".md-search-result__item", timeout=30000)
+    text = page.inner_text(".md-search-result")
+    assert re.search("residual", text, re.IGNORECASE)
+    page.screenshot(path=str(ARTIFACTS / "search.png"), full_page=True)
+    page.close()
+
+
+def test_grading_guide_shows_the_worked_example(browser, base_url):
+    page, errors = open_page(browser, base_url + "/grading/", "grading")
+    assert errors == []
+    assert "kl.compare(reference, learner_attempt())" in page.inner_text(".md-content")
+    page.close()
+
+
+def test_worked_example_runs():
+    done = subprocess.run([sys.executable, str(Path("docs/examples/teacher_compare.py"))],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Correct" in done.stdout and "Incorrect" in done.stdout
