@@ -1,0 +1,101 @@
+"""Grader and surgery timings, as medians and as ratios to a yardstick measured in the same run.
+
+Usage: python benchmarks/performance.py [--site] [--test-suite-seconds N]
+"""
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from benchmarks.common import median_seconds, write  # noqa: E402
+
+
+def import_overhead(repeats: int = 7) -> dict:
+    def run(code):
+        return median_seconds(lambda: subprocess.run([sys.executable, "-c", code], check=True,
+                                                     capture_output=True), repeats)
+
+    keras_s = run("import keras")
+    package_s = run("import keras, kfunc_lessons")
+    return {"measure": "import kfunc_lessons over import keras", "median": f"{keras_s:.2f} s "
+            f"-> {package_s:.2f} s", "result": f"+{package_s - keras_s:.2f} s", "goal": "<= 0.3 s"}
+
+
+def check_medians(repeats: int = 21) -> list[dict]:
+    import kfunc_lessons as kl
+    from kfunc_lessons.references import build_solution
+
+    rows = []
+    for exercise_id in kl.list_exercises():
+        model = build_solution(exercise_id)
+        kl.check(exercise_id, model)  # warm-up: reference data, first eager calls
+        ms = 1000 * median_seconds(lambda m=model, e=exercise_id: kl.check(e, m), repeats)
+        rows.append({"measure": f"check('{exercise_id}')", "median": f"{ms:.0f} ms",
+                     "result": "ok" if ms < 150 else "over", "goal": "< 150 ms"})
+    return rows
+
+
+def resnet_rows(repeats: int = 5) -> list[dict]:
+    import keras
+    import numpy as np
+
+    import kfunc_lessons as kl
+    from kfunc_lessons import surgery
+
+    model = keras.applications.ResNet50(weights=None)
+    batch = np.random.default_rng(0).standard_normal((2, 224, 224, 3)).astype("float32")
+    kl.compare(model, model)
+    keras.models.clone_model(model).predict(batch, verbose=0)
+
+    def yardstick():
+        keras.models.clone_model(model).predict(batch, verbose=0)
+
+    check = median_seconds(lambda: kl.compare(model, model), repeats)
+    clone_predict = median_seconds(yardstick, repeats)
+    clone = median_seconds(lambda: keras.models.clone_model(model), repeats)
+    insert = median_seconds(lambda: surgery.insert_after(
+        model, "conv3_block4_out", keras.layers.LayerNormalization()), repeats)
+    return [
+        {"measure": "ResNet50 compare() vs clone_model + predict", "median":
+         f"{check:.2f} s vs {clone_predict:.2f} s", "result": f"{check / clone_predict:.2f}x",
+         "goal": "<= 2x"},
+        {"measure": "ResNet50 surgery.insert_after vs clone_model", "median":
+         f"{insert:.2f} s vs {clone:.2f} s", "result": f"{insert / clone:.2f}x",
+         "goal": "<= 1.5x"},
+    ]
+
+
+def site_build() -> dict:
+    import time
+
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
+                    str(ROOT / "site")], cwd=ROOT, check=True, capture_output=True)
+    seconds = time.perf_counter() - start
+    return {"measure": "mkdocs build --strict (executes 16 notebooks)",
+            "median": f"{seconds:.0f} s (one run)", "result": "", "goal": ""}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", action="store_true", help="also time the site build")
+    parser.add_argument("--test-suite-seconds", type=float, default=None,
+                        help="record the measured wall time of `make test`")
+    args = parser.parse_args()
+    rows = [import_overhead(), *check_medians(), *resnet_rows()]
+    if args.site:
+        rows.append(site_build())
+    if args.test_suite_seconds:
+        minutes = args.test_suite_seconds / 60
+        rows.append({"measure": "make test (whole suite)", "median": f"{minutes:.1f} min "
+                     "(one run)", "result": "ok" if minutes < 15 else "over", "goal": "< 15 min"})
+    for row in rows:
+        print(row)
+    print("wrote", write("performance", {"Timings": rows}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Prove the graders right: mutants fail, equivalents pass, nothing crashes, same verdicts."""
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from keras import layers
+
+import kfunc_lessons as kl
+from tests.suites import EQUIVALENTS, mutants
+
+EXERCISES = kl.list_exercises()
+
+
+def run_mutants(exercise_id):
+    """(built, caught, named, failures) for the exercise's generated mutants."""
+    built = caught = named = 0
+    failures = []
+    for mutant in mutants(exercise_id):
+        try:
+            model = mutant.build()
+        except ValueError:
+            continue  # an edit Keras itself rejects (e.g. adding 32- and 64-wide tensors)
+        built += 1
+        result = kl.check(exercise_id, model)
+        if result.status != "failed":
+            failures.append(f"{mutant.description}: {result.status}")
+            continue
+        caught += 1
+        if any(word.lower() in result.message.lower() for word in mutant.expect):
+            named += 1
+        else:
+            failures.append(f"{mutant.description}: unclear message {result.message!r}")
+    return built, caught, named, failures
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_every_mutant_fails_with_a_message_naming_the_difference(exercise_id):
+    built, caught, named, failures = run_mutants(exercise_id)
+    assert built >= 20, f"only {built} mutants"
+    assert failures == []
+    assert caught == named == built
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_every_equivalent_passes(exercise_id):
+    variants = EQUIVALENTS[exercise_id]
+    assert len(variants) >= 6
+    rejected = {name: str(r) for name, build in variants.items()
+                if not (r := kl.check(exercise_id, build())).passed}
+    assert rejected == {}
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_same_model_same_verdict_and_figures(exercise_id):
+    right = next(iter(EQUIVALENTS[exercise_id].values()))()
+    wrong = next(m for m in mutants(exercise_id) if "insert Dense" in m.description).build()
+    for model in (right, wrong):
+        first, second = kl.check(exercise_id, model), kl.check(exercise_id, model)
+        assert first.to_dict() == second.to_dict()
+
+
+# ---- bad input never crashes ----------------------------------------------------------------
+
+plain_objects = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20),
+    st.binary(max_size=20), st.lists(st.integers(), max_size=4),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    st.builds(lambda: layers.Dense(3)), st.builds(lambda: np.zeros((2, 10))),
+    st.just(Ellipsis), st.just(keras), st.just(object()),
+)
+
+LAYER_CHOICES = ["dense", "relu", "dropout", "softmax", "tanh", "dense_sigmoid", "norm"]
+
+
+@st.composite
+def small_models(draw):
+    width = draw(st.integers(1, 12))
+    inputs = keras.Input((width,), name=draw(st.sampled_from(["x", "left", "series", "image"])))
+    x = inputs
+    for kind in draw(st.lists(st.sampled_from(LAYER_CHOICES), min_size=0, max_size=4)):
+        units = draw(st.integers(1, 70))
+        x = {
+            "dense": lambda t, u=units: layers.Dense(u)(t),
+            "relu": lambda t: layers.ReLU()(t),
+            "dropout": lambda t: layers.Dropout(0.3)(t),
+            "softmax": lambda t: layers.Softmax()(t),
+            "tanh": lambda t: layers.Activation("tanh")(t),
+            "dense_sigmoid": lambda t, u=units: layers.Dense(u, activation="sigmoid")(t),
+            "norm": lambda t: layers.LayerNormalization()(t),
+        }[kind](x)
+    if draw(st.booleans()):
+        return keras.Model(inputs, x)
+    return keras.Sequential([keras.Input((width,)), *[lyr for lyr in
+                            keras.Model(inputs, x).layers[1:]]])
+
+
+def _assert_graceful(exercise_id, thing):
+    before = [w.copy() for w in thing.get_weights()] if isinstance(thing, keras.Model) else None
+    result = kl.check(exercise_id, thing)
+    assert result.status in ("failed", "not_attempted", "passed")
+    assert result.message and "Traceback" not in result.message
+    if before is not None:
+        assert all(np.array_equal(a, b) for a, b in zip(before, thing.get_weights()))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(thing=plain_objects, exercise_id=st.sampled_from(EXERCISES))
+def test_arbitrary_objects_never_crash(thing, exercise_id):
+    _assert_graceful(exercise_id, thing)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(model=small_models(), exercise_id=st.sampled_from(EXERCISES))
+def test_arbitrary_small_models_never_crash(model, exercise_id):
+    _assert_graceful(exercise_id, model)
