@@ -30,7 +30,7 @@
 # `kl.hint(...)` line; `kl.solution(...)` shows the reference code (try first!).
 
 # %%
-# Colab only: install the graders. Locally, `make serve` / `make test` set everything up.
+# Colab only: install the course package. Locally, `make serve` / `make test` set everything up.
 import subprocess
 import sys
 

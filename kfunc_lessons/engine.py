@@ -7,6 +7,7 @@ weights kept (where the task is about trained weights) -> numbers.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import keras
@@ -41,7 +42,7 @@ class Task:
     graph: CanonicalGraph
     probe: list[np.ndarray]
     expected: list[np.ndarray]
-    weights_of: object  # callable: reference layer -> its weights
+    weights_of: Callable[[keras.layers.Layer], list[np.ndarray]]  # reference layer -> weights
     inject_weights: bool = True
     exercise: Exercise | None = None
 

@@ -25,10 +25,12 @@ class Chunk:
 
 def _strip_magics(source: str) -> str:
     # IPython magics and shell escapes are not Python; they only matter inside Jupyter.
-    return "\n".join(
-        "pass  # " + line.strip() if line.lstrip().startswith(("%", "!")) else line
-        for line in source.splitlines()
-    )
+    lines = []
+    for line in source.splitlines():
+        code = line.lstrip()
+        indent = line[: len(line) - len(code)]
+        lines.append(f"{indent}pass  # {code}" if code.startswith(("%", "!")) else line)
+    return "\n".join(lines)
 
 
 def read_chunks(path: Path) -> list[Chunk]:

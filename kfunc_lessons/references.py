@@ -1,13 +1,12 @@
 """Stored reference data: probe batches, reference weights and expected outputs.
 
 Each exercise ships ``data/<id>.npz`` (no pickles) and ``data/manifest.json`` holds their
-SHA-256 sums, verified on every load. ``python -m kfunc_lessons.references`` rebuilds the files
+SHA-256 sums, verified on every load. ``python -m kfunc_lessons.rebuild`` rebuilds the files
 from the reference solutions; a test proves the stored files match a rebuild.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
@@ -146,15 +145,3 @@ def rebuild(directory: Path | None = None) -> dict[str, str]:
     for exercise in EXERCISES:
         write(exercise.id, _build_arrays(exercise.id))
     return sums
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=None, help="default: the package's data/")
-    args = parser.parse_args(argv)
-    for name, digest in rebuild(args.out).items():
-        print(f"{digest[:12]}  {name}")
-
-
-if __name__ == "__main__":
-    main()

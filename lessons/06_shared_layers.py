@@ -64,12 +64,12 @@ keras.utils.plot_model(siamese, to_file="06_siamese.png", show_shapes=True)
 # %% [markdown]
 # ## One set of weights
 #
-# The encoder appears once in the summary, with 10×32 + 32 = 352 parameters, although it is
-# used twice. Its variables are the model's variables:
+# The encoder appears once among the model's layers, with 10×32 + 32 = 352 parameters,
+# although it is used twice. Its variables are the model's variables:
 
 # %%
 print("encoder parameters:", encoder.count_params())
-print("calls recorded on the encoder:", len(siamese.get_layer("encoder")._inbound_nodes))
+print("layers of the model:", [layer.name for layer in siamese.layers])
 assert siamese.count_params() == encoder.count_params() + (64 * 1 + 1) == 417
 assert siamese.get_layer("encoder").kernel is encoder.kernel
 

@@ -1,5 +1,6 @@
-"""Derive Colab badges and install lines from pyproject's one repository URL, then write
-each lesson's and exercise's paired .ipynb (without outputs) from its py:percent source.
+"""Derive each notebook's Colab badge and Colab install cell from one template and pyproject's
+one repository URL, then write each lesson's and exercise's paired .ipynb (without outputs)
+from its py:percent source.
 
 Usage: python scripts/sync_notebooks.py [--check]   (--check: report drift, change nothing)
 """
@@ -20,7 +21,19 @@ import jupytext
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("lessons", "exercises")
 BADGE = re.compile(r"\(https://colab\.research\.google\.com/github/[^)]*\)")
-INSTALL = re.compile(r'"kfunc-lessons @ git\+[^"]*"')
+# The install cell: from its marker comment up to the next cell.
+INSTALL_CELL = re.compile(r"# %%\n# Colab only: install.*?(?=\n\n# %%)", re.DOTALL)
+INSTALL_TEMPLATE = """# %%
+# Colab only: install the course package. Locally, `make serve` / `make test` set everything up.
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q",
+         "kfunc-lessons @ git+{url}"],
+        check=True,
+    )"""
 
 
 def repository_url() -> str:
@@ -38,7 +51,11 @@ def expected_source(py_path: Path) -> str:
     text = py_path.read_text()
     notebook = py_path.with_suffix(".ipynb").relative_to(ROOT).as_posix()
     text = BADGE.sub(f"({colab_url(notebook)})", text)
-    return INSTALL.sub(f'"kfunc-lessons @ git+{repository_url()}"', text)
+    install = INSTALL_TEMPLATE.format(url=repository_url())
+    text, count = INSTALL_CELL.subn(lambda _: install, text, count=1)
+    if count != 1:
+        raise SystemExit(f"{py_path.name}: no '# Colab only: install' cell")
+    return text
 
 
 def expected_notebook(py_path: Path, source: str) -> str:

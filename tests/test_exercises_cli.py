@@ -105,3 +105,15 @@ def test_console_script_is_installed(root):
     done = subprocess.run([sys.executable, "-m", "kfunc_lessons.cli", "list"], cwd=root,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "branch_merge" in done.stdout
+
+
+def test_notebook_magics_are_skipped_even_when_indented(tmp_path, capsys):
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('import sys\nif "google.colab" in sys.modules:\n'
+                                  '    %pip install -q kfunc-lessons\n!echo hi'),
+        nbformat.v4.new_code_cell("model = ..."),
+    ])
+    path = tmp_path / "magic.ipynb"
+    nbformat.write(notebook, path)
+    code, out = _run(capsys, "check", "residual_add", str(path), "--json")
+    assert code == 1 and json.loads(out)["status"] == "not_attempted", out
