@@ -31,6 +31,7 @@ from sync_notebooks import colab_url, repository_url  # noqa: E402
 
 def on_config(config):
     config["repo_url"] = repository_url()
+    config["repo_name"] = repository_url().removeprefix("https://github.com/")
     config["edit_uri"] = ""
     return config
 

@@ -84,6 +84,10 @@ def test_home_page(browser, base_url):
     assert errors == []
     assert "Learn the Keras Functional API" in page.inner_text("h1")
     assert page.locator("table a[href*='lessons/']").count() == 8
+    content = page.inner_text(".md-content")
+    assert '=== "' not in content, "the Colab / Locally tabs must render as tabs"
+    assert page.locator(".tabbed-set label").count() == 2
+    assert page.inner_text(".md-source__repository").strip().startswith("kfunc-lessons/")
     page.close()
 
 
