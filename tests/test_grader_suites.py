@@ -67,7 +67,7 @@ plain_objects = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20),
     st.binary(max_size=20), st.lists(st.integers(), max_size=4),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
-    st.builds(lambda: layers.Dense(3)), st.builds(lambda: np.zeros((2, 10))),
+    st.builds(lambda: np.zeros((2, 10))),  # (a bare layer is covered in test_engine.py)
     st.just(Ellipsis), st.just(keras), st.just(object()),
 )
 
