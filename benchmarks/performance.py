@@ -19,7 +19,8 @@ def import_overhead(repeats: int = 7) -> dict:
                                                      capture_output=True), repeats)
 
     keras_s = run("import keras")
-    package_s = run("import keras, kfunc_lessons")
+    # The package's names load lazily: touch one so the whole grader is imported.
+    package_s = run("import keras, kfunc_lessons; kfunc_lessons.check")
     return {"measure": "import kfunc_lessons over import keras", "median": f"{keras_s:.2f} s "
             f"-> {package_s:.2f} s", "result": f"+{package_s - keras_s:.2f} s", "goal": "<= 0.3 s"}
 

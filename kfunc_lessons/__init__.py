@@ -8,15 +8,32 @@ result = kl.check("residual_add", model)
 kl.hint("residual_add", level=1)
 kl.solution("residual_add")
 ```
+
+The public names load on first use, so that the command line can quiet the backend's
+start-up before Keras is imported.
 """
 
 from __future__ import annotations
 
-from kfunc_lessons.api import check, compare, hint, list_exercises, solution
-from kfunc_lessons.environment import environment_report
-from kfunc_lessons.result import CheckResult
-from kfunc_lessons.starters import load_starter
+import importlib
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from kfunc_lessons.api import check, compare, hint, list_exercises, solution
+    from kfunc_lessons.environment import environment_report
+    from kfunc_lessons.result import CheckResult
+    from kfunc_lessons.starters import load_starter
+
+_EXPORTS = {
+    "check": "kfunc_lessons.api",
+    "compare": "kfunc_lessons.api",
+    "hint": "kfunc_lessons.api",
+    "list_exercises": "kfunc_lessons.api",
+    "solution": "kfunc_lessons.api",
+    "environment_report": "kfunc_lessons.environment",
+    "CheckResult": "kfunc_lessons.result",
+    "load_starter": "kfunc_lessons.starters",
+}
 __all__ = [
     "CheckResult",
     "check",
@@ -28,3 +45,15 @@ __all__ = [
     "solution",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kfunc_lessons' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

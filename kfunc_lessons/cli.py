@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -16,8 +17,28 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _STYLE = {"passed": "green", "failed": "red", "not_attempted": "yellow", "error": "magenta"}
 
 
-def _quiet_backend_logs() -> None:
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Hide what native code writes to stderr inside the block (Python's own is kept)."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _start_backend_quietly() -> None:
+    """Load Keras and its backend without TensorFlow's C++ start-up lines (oneDNN, CUDA
+    probing), which ignore TF_CPP_MIN_LOG_LEVEL and would bury the verdicts."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with _native_stderr_silenced():
+        import keras
+
+        keras.ops.convert_to_numpy(keras.ops.ones((1,)))  # device set-up logs here
 
 
 def _console() -> Console:
@@ -142,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kfunc-lessons`` console script."""
     args = build_parser().parse_args(argv)
-    _quiet_backend_logs()
+    _start_backend_quietly()
     console = _console()
     from kfunc_lessons.exercises import UnknownExercise
 
