@@ -94,7 +94,7 @@ def _as_graph(model: object) -> CanonicalGraph:
     if not isinstance(model, keras.Model):
         raise Verdict("failed", "model", f"`model` is a {type(model).__name__}, not a Keras "
                       "model. Build one with keras.Sequential or keras.Model(inputs, outputs).")
-    if type(model) not in (keras.Model, keras.Sequential) and not _is_functional(model):
+    if _overrides_call(model):
         raise Verdict("failed", "model", f"`model` is a subclassed model "
                       f"({type(model).__name__}); its computation is hidden inside call(), so "
                       "it cannot be graded. Rebuild it with the Functional API: "
@@ -110,9 +110,15 @@ def _as_graph(model: object) -> CanonicalGraph:
                       "from keras.Input tensors with keras.Model(inputs, outputs).") from exc
 
 
-def _is_functional(model: keras.Model) -> bool:
-    # keras.Model(inputs, outputs) returns a Functional instance, a subclass of keras.Model.
-    return type(model).__name__ == "Functional" and type(model).__module__.startswith("keras")
+def _overrides_call(model: keras.Model) -> bool:
+    """A class of the learner's own that defines call(): the graph is hidden in Python code.
+    (A subclass that only builds a Functional graph in __init__ is fine.)"""
+    for cls in type(model).__mro__:
+        if cls.__module__.startswith("keras"):
+            return False
+        if "call" in vars(cls):
+            return True
+    return False
 
 
 def _shape(graph: CanonicalGraph, node_id: int) -> tuple:

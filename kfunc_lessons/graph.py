@@ -20,6 +20,10 @@ COMMUTATIVE = {"add", "multiply", "average", "maximum", "minimum"}
 MERGES = COMMUTATIVE | {"subtract", "concatenate"}
 # Layers that compute nothing: the identity in every mode.
 PASSTHROUGH = {"Identity", "InputLayer"}
+# Raw ops (keras.ops.relu(x)) that are exactly these activation functions. Not gelu:
+# keras.ops.gelu defaults to the tanh approximation, the gelu activation does not.
+RAW_ACTIVATIONS = {"relu", "sigmoid", "tanh"}
+_PLAIN_RELU = {"max_value": None, "negative_slope": 0.0, "threshold": 0.0}
 # Config entries that never change what an already-built layer computes in inference.
 _IGNORED_KEYS = {"name", "trainable", "dtype", "seed", "activity_regularizer", "build_config"}
 _IGNORED_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
@@ -99,6 +103,14 @@ def _describe_call(call, out_rank: int) -> tuple[str, dict, str | None]:
     operation = call.operation
     cls = type(operation).__name__
     lowered = cls.lower()
+    if not isinstance(operation, keras.layers.Layer):
+        if lowered in RAW_ACTIVATIONS:
+            return "activation", {"function": lowered}, None
+        if lowered == "softmax" and _normalise_axis(getattr(operation, "axis", None),
+                                                   out_rank + 1) == out_rank:
+            return "activation", {"function": "softmax"}, None
+        if cls == "ReLU" and all(getattr(operation, k, None) == v for k, v in _PLAIN_RELU.items()):
+            return "activation", {"function": "relu"}, None
     if not isinstance(operation, keras.layers.Layer) or lowered in MERGES:
         # Raw ops (x + y, keras.ops.concatenate) and merge layers share one vocabulary.
         config = {}
@@ -110,7 +122,7 @@ def _describe_call(call, out_rank: int) -> tuple[str, dict, str | None]:
     config = _layer_config(operation)
     if cls == "Activation":
         return "activation", {"function": _activation_name(operation.activation)}, None
-    if cls == "ReLU" and config == {"max_value": None, "negative_slope": 0.0, "threshold": 0.0}:
+    if cls == "ReLU" and config == _PLAIN_RELU:
         return "activation", {"function": "relu"}, None
     if cls == "Softmax" and _normalise_axis(config.get("axis"), out_rank + 1) == out_rank:
         return "activation", {"function": "softmax"}, None

@@ -217,6 +217,18 @@ def _functional(style="arg", split_head=False, wrap=False, named=False):
     return keras.Model(inputs, _dense_head(hidden, split=split_head))
 
 
+def _raw_ops():
+    inputs = keras.Input((10,))
+    hidden = keras.ops.relu(layers.Dense(64)(inputs))
+    return keras.Model(inputs, keras.ops.softmax(layers.Dense(10)(hidden)))
+
+
+class _FunctionalSubclass(keras.Model):
+    def __init__(self):
+        inputs = keras.Input((10,))
+        super().__init__(inputs, _dense_head(_relu(inputs, 64, "arg")))
+
+
 def _built_later():
     model = keras.Sequential([layers.Dense(64, activation="relu"),
                               layers.Dense(10, activation="softmax")])
@@ -348,6 +360,8 @@ EQUIVALENTS: dict[str, dict[str, Callable[[], keras.Model]]] = {
         "wrapped in a one-layer Sequential": lambda: _functional(wrap=True),
         "Functional over a Sequential": lambda: keras.Model(
             (s := build_solution("sequential_baseline")).inputs, s.outputs),
+        "keras.ops.relu and keras.ops.softmax": _raw_ops,
+        "a keras.Model subclass building the graph in __init__": _FunctionalSubclass,
     },
     "residual_add": {
         "add()": lambda: _residual("add"),

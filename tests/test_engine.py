@@ -156,6 +156,29 @@ def test_wrong_models_fail_and_name_the_difference(exercise_id, model, words):
     assert result.status == "failed" and words in result.message, str(result)
 
 
+class FunctionalSubclass(keras.Model):
+    """A common pattern: a keras.Model subclass that builds a Functional graph in __init__."""
+
+    def __init__(self):
+        inputs = keras.Input(shape=(10,))
+        hidden = layers.Dense(64, activation="relu")(inputs)
+        super().__init__(inputs, layers.Dense(10, activation="softmax")(hidden))
+
+
+def test_a_subclass_that_builds_a_functional_graph_is_graded():
+    assert kl.check("functional_equivalent", FunctionalSubclass()).passed
+
+
+def test_raw_activation_ops_are_activations():
+    inputs = keras.Input(shape=(10,))
+    hidden = keras.ops.relu(layers.Dense(64)(inputs))
+    outputs = keras.ops.softmax(layers.Dense(10)(hidden))
+    assert kl.check("functional_equivalent", keras.Model(inputs, outputs)).passed
+    gelu = keras.Model(inputs, layers.Dense(10, activation="softmax")(
+        keras.ops.gelu(layers.Dense(64)(inputs))))
+    assert kl.check("functional_equivalent", gelu).status == "failed"
+
+
 def test_fresh_layers_fail_replace_intermediate():
     inputs = keras.Input(shape=(10,))
     h = layers.Dense(64, activation="relu")(inputs)
