@@ -244,9 +244,10 @@ class Matcher:
         mapped = self.owners.get(id(r.owner))
         if mapped is not None and mapped is not m.owner:
             return Divergence(
-                f"{where(m)} is a separate layer, but the exercise reuses ONE layer here: "
-                f"'{mapped.name}' must be called again so both calls share their weights. "
-                "Create the layer once and call that same object on each input.", m.depth)
+                f"your layers '{mapped.name}' and '{m.owner.name}' are two separate layers, "
+                "but the exercise uses ONE layer in both places, so that both calls share "
+                "their weights. Create the layer once and call that same object on each "
+                "input.", m.depth)
         back = self.owners_rev.get(id(m.owner))
         if back is not None and back is not r.owner:
             return Divergence(

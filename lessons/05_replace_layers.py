@@ -148,7 +148,7 @@ swapped = keras.models.clone_model(functional, clone_function=copy_layer, call_f
 for original, clone in copies:
     if clone.built and original.weights:
         clone.set_weights(original.get_weights())
-print([layer.name for layer in swapped.layers])
+print([layer.name for layer in swapped.layers[1:]])  # [0] is the input layer
 assert np.array_equal(swapped.get_layer("dense_1").kernel, trained.get_layer("dense_1").kernel)
 
 # %% [markdown]
@@ -222,7 +222,7 @@ print(reshaped.get_layer("dense_mid_rebuilt").kernel.shape)
 from kfunc_lessons import surgery
 
 with_dropout = surgery.insert_after(trained, "dense_1", layers.Dropout(0.2, name="drop"))
-print([layer.name for layer in with_dropout.layers])
+print([layer.name for layer in with_dropout.layers[1:]])  # [0] is the input layer
 diff = np.max(np.abs(with_dropout.predict(x_test, verbose=0) - baseline))
 print("largest output difference (Dropout is off at inference):", diff)
 assert diff == 0.0
