@@ -45,3 +45,34 @@ def test_verdicts_agree_under_another_backend(backend, root):
         assert verdicts["not_attempted"] == "not_attempted", exercise_id
         assert built >= 20 and caught == named == built and failures == [], exercise_id
         assert verdicts["equivalents_rejected"] == [], exercise_id
+
+
+PRECISION_SCRIPT = r"""
+import keras
+from kfunc_lessons.precision import full_float32_precision
+backend = keras.backend.backend()
+if backend == "jax":
+    import jax
+    before = jax.config.jax_default_matmul_precision
+    with full_float32_precision():
+        assert jax.config.jax_default_matmul_precision == "highest"
+    assert jax.config.jax_default_matmul_precision == before
+elif backend == "torch":
+    import torch
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    with full_float32_precision():
+        assert not torch.backends.cuda.matmul.allow_tf32
+        assert not torch.backends.cudnn.allow_tf32
+    assert torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32
+print("ok", backend)
+"""
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_reduced_precision_is_off_during_a_check_and_restored(backend, root):
+    pytest.importorskip(backend)
+    env = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run([sys.executable, "-c", PRECISION_SCRIPT], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == f"ok {backend}"
