@@ -88,6 +88,7 @@ def test_home_page(browser, base_url):
     assert '=== "' not in content, "the Colab / Locally tabs must render as tabs"
     assert page.locator(".tabbed-set label").count() == 2
     assert page.inner_text(".md-source__repository").strip().startswith("kfunc-lessons/")
+    _assert_links_resolve(page, base_url, download=False)
     page.close()
 
 
@@ -118,11 +119,13 @@ def test_exercise_page(browser, base_url, slug):
     page.close()
 
 
-def _assert_links_resolve(page, base_url):
-    """Every same-site link (pages and the .ipynb download) answers 200."""
+def _assert_links_resolve(page, base_url, download=True):
+    """Every same-site link (pages, and the .ipynb download) answers 200."""
     hrefs = page.eval_on_selector_all(".md-content a[href]", "els => els.map(e => e.href)")
     local = {h.split("#")[0] for h in hrefs if h.startswith(base_url)}
-    assert any(h.endswith(".ipynb") for h in local), "a download link to the notebook"
+    assert local, "no links at all"
+    if download:
+        assert any(h.endswith(".ipynb") for h in local), "a download link to the notebook"
     for href in local:
         response = page.request.get(href)
         assert response.ok, href
@@ -141,7 +144,10 @@ def test_search_finds_residual(browser, base_url):
 def test_grading_guide_shows_the_worked_example(browser, base_url):
     page, errors = open_page(browser, base_url + "/grading/", "grading")
     assert errors == []
-    assert "kl.compare(reference, learner_attempt())" in page.inner_text(".md-content")
+    text = page.inner_text(".md-content")
+    assert "kl.compare(reference, learner_attempt())" in text
+    assert "mutants caught / built" in text and "equivalents accepted" in text
+    assert re.search(r"Measured date: \d{4}-\d{2}-\d{2}, machine: .*keras: 3", text)
     page.close()
 
 
