@@ -30,14 +30,22 @@ print(json.dumps(report))
 """
 
 
-@pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_verdicts_agree_under_another_backend(backend, root):
+BACKENDS = ["jax", "torch"]
+
+
+def last_line_under(backend: str, script: str, root) -> str:
+    """Run ``script`` in a fresh interpreter with KERAS_BACKEND=backend; its last stdout line."""
     pytest.importorskip(backend)
     env = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"}
-    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=root, env=env,
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_verdicts_agree_under_another_backend(backend, root):
+    report = json.loads(last_line_under(backend, SCRIPT, root))
     assert report["backend"] == backend
     for exercise_id, verdicts in report["exercises"].items():
         built, caught, named, failures = verdicts["mutants"]
@@ -68,11 +76,6 @@ print("ok", backend)
 """
 
 
-@pytest.mark.parametrize("backend", ["jax", "torch"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_reduced_precision_is_off_during_a_check_and_restored(backend, root):
-    pytest.importorskip(backend)
-    env = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"}
-    done = subprocess.run([sys.executable, "-c", PRECISION_SCRIPT], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().splitlines()[-1] == f"ok {backend}"
+    assert last_line_under(backend, PRECISION_SCRIPT, root) == f"ok {backend}"
