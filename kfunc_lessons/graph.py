@@ -14,7 +14,7 @@ from typing import Any
 
 import keras
 
-from kfunc_lessons._keras_graph import Trace, trace
+from kfunc_lessons._keras_graph import Ref, Trace, trace
 
 COMMUTATIVE = {"add", "multiply", "average", "maximum", "minimum"}
 MERGES = COMMUTATIVE | {"subtract", "concatenate"}
@@ -160,6 +160,10 @@ def canonical_graph(model: keras.Model) -> CanonicalGraph:
             continue
         shape = tr.shapes[call.outputs[0]]
         op, config, activation = _describe_call(call, len(shape))
+        fixed = {k: v for k, v in call.kwargs.items() if not isinstance(v, Ref) and v is not None}
+        if fixed and isinstance(call.operation, keras.layers.Layer):
+            # e.g. BatchNormalization()(x, training=True): part of what the call computes.
+            config = {**config, "call_arguments": _plain(fixed)}
         owner = call.operation if getattr(call.operation, "weights", None) else None
         scope = call.scope
         name = call.operation.name

@@ -112,7 +112,7 @@ class Matcher:
         self.rev: dict[int, int] = {}
         self.owners: dict[int, object] = {}  # id(ref owner) -> learner owner
         self.owners_rev: dict[int, object] = {}  # id(learner owner) -> ref owner
-        self.failed: dict[tuple[int, int], Divergence | None] = {}
+        self.visited: dict[tuple[int, int], Divergence | None] = {}
 
     def run(self, output_pairs: list[tuple[int, int]]) -> Divergence | None:
         """Match every (ref output, learner output) pair; the earliest divergence or None."""
@@ -126,11 +126,11 @@ class Matcher:
         stack: list[tuple[int, int, Node | None]] = [(rid, mid, None)]
         while stack:
             r_id, m_id, consumer = stack.pop()
-            if (r_id, m_id) in self.failed:
+            if (r_id, m_id) in self.visited:
                 continue
             m = self.learner.nodes[m_id]
             divergence, children = self._visit(self.ref.nodes[r_id], m, consumer)
-            self.failed[(r_id, m_id)] = divergence
+            self.visited[(r_id, m_id)] = divergence
             if divergence is not None:
                 found.append(divergence)
             stack.extend((a, b, m) for a, b in children)

@@ -179,6 +179,18 @@ def test_raw_activation_ops_are_activations():
     assert kl.check("functional_equivalent", gelu).status == "failed"
 
 
+def test_call_arguments_are_part_of_the_computation():
+    def build(training):
+        inputs = keras.Input(shape=(4,))
+        normalised = layers.BatchNormalization(name="bn")(inputs, training=training)
+        return keras.Model(inputs, layers.Dense(2)(normalised))
+
+    reference = build(None)
+    assert kl.compare(reference, build(None)).passed
+    result = kl.compare(reference, build(True))
+    assert result.status == "failed" and "training" in result.message
+
+
 def test_fresh_layers_fail_replace_intermediate():
     inputs = keras.Input(shape=(10,))
     h = layers.Dense(64, activation="relu")(inputs)
