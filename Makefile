@@ -36,11 +36,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# Graphviz draws plot_model diagrams; Debian's Chromium runs the browser tests.
+# Graphviz draws plot_model diagrams; Debian's Chromium runs the browser tests (or the
+# browser that KFUNC_CHROMIUM names).
 system-deps:
 	@missing=""; \
 	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
-	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	[ -x "$${KFUNC_CHROMIUM:-}" ] || command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=""; \
 	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; \

@@ -16,7 +16,9 @@ from tests.conftest import ROOT
 from tests.test_notebooks import sync
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's chromium by default; KFUNC_CHROMIUM points elsewhere (GitHub's Ubuntu runners ship
+# Google Chrome, and Ubuntu's apt "chromium" is only a snap shim).
+CHROMIUM = os.environ.get("KFUNC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 LESSONS = sorted(p.stem for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
 EXERCISES = sorted(p.stem for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
@@ -44,8 +46,8 @@ def base_url(site_dir):
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is required for the browser tests: apt-get install "
-                    "chromium (make test installs it)")
+        pytest.fail(f"no browser at {CHROMIUM}: apt-get install chromium (make test installs "
+                    "it), or set KFUNC_CHROMIUM to a Chromium or Chrome binary")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
