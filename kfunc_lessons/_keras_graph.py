@@ -3,7 +3,7 @@
 Keras 3 has no public API that lists which operation consumed which tensor. A symbolic
 ``KerasTensor`` records where it came from in ``_keras_history`` and each operation keeps the
 calls made on it in ``_inbound_nodes``; both have been stable across Keras 3 releases. The rest
-of the package sees only the :class:`Trace` built here: a flat, topologically ordered list of
+of the package sees only the `Trace` built here: a flat, topologically ordered list of
 leaf calls (layers and raw ops such as ``+``) with nested models inlined.
 """
 

@@ -21,11 +21,11 @@ def check(exercise_id: str, model: object) -> CheckResult:
     """Grade ``model`` for an exercise against its stored reference outputs.
 
     Args:
-        exercise_id: one of :func:`list_exercises`.
+        exercise_id: one of `list_exercises()`.
         model: the learner's model. ``...`` (Ellipsis) means "not attempted".
 
     Returns:
-        A :class:`CheckResult`; it never raises for anything passed as ``model``.
+        A `CheckResult`; it never raises for anything passed as ``model``.
 
     Raises:
         KeyError: for an unknown ``exercise_id`` (the message lists the valid ids).
@@ -44,7 +44,7 @@ def check(exercise_id: str, model: object) -> CheckResult:
 
 def compare(reference_model: keras.Model, model: object, *, seed: int = 0,
             batch: int | None = None) -> CheckResult:
-    """Judge ``model`` against a live ``reference_model`` with the same engine as :func:`check`.
+    """Judge ``model`` against a live ``reference_model`` with the same engine as `check()`.
 
     The reference model's own weights are mapped onto a copy of ``model`` by graph structure,
     both run on a seeded random probe batch, and their outputs are compared. This is how a
@@ -88,7 +88,7 @@ def hint(exercise_id: str, level: int = 1, error: BaseException | str | None = N
     """A hint for an exercise; higher levels say more. Level 1 never gives the answer away.
 
     Args:
-        exercise_id: one of :func:`list_exercises`.
+        exercise_id: one of `list_exercises()`.
         level: 1 (a nudge) up to the number of hints; higher levels are clamped to the last.
         error: an exception (or its message) you hit; known errors, such as the classic
             residual-add shape error, are explained first.

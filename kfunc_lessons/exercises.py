@@ -18,7 +18,7 @@ class Exercise:
     """One graded exercise.
 
     Attributes:
-        id: the exercise id used by :func:`kfunc_lessons.check`.
+        id: the exercise id used by `kfunc_lessons.check()`.
         number: its place in the learning path (the lesson number).
         title: a short title.
         hints: hints from gentle (level 1) to specific; level 1 never gives the answer away.

@@ -94,7 +94,7 @@ def source_in_reference(graph: CanonicalGraph, node: Node) -> str:
 
 
 class Matcher:
-    """Pair reference nodes with learner nodes; see :meth:`run`.
+    """Pair reference nodes with learner nodes; see `run`.
 
     Subgraph hashes choose the operand pairing of commutative merges and recognise one layer too
     many or too few, so the walk never backtracks: each pair of nodes is visited once, which

@@ -18,10 +18,10 @@ _HEADINGS = {
 
 @dataclass
 class CheckResult:
-    """What :func:`kfunc_lessons.check` decided, and why.
+    """What `kfunc_lessons.check()` decided, and why.
 
     Attributes:
-        exercise: the exercise id, or ``"compare"`` for :func:`kfunc_lessons.compare`.
+        exercise: the exercise id, or ``"compare"`` for `kfunc_lessons.compare()`.
         status: ``"passed"``, ``"failed"``, ``"not_attempted"`` or ``"error"`` (a grader bug).
         message: the feedback, in plain words; the first place the model diverges.
         step: the check step that decided (``"attempted"``, ``"model"``, ``"io"``,

@@ -1,6 +1,6 @@
 """Replace, insert after, or wrap a named layer of a trained model, keeping its weights.
 
-Built on :func:`keras.models.clone_model`: the model is cloned with a ``call_function`` that
+Built on `keras.models.clone_model()`: the model is cloned with a ``call_function`` that
 edits the one call of the named layer, and a ``clone_function`` that copies every layer with
 its weights, so untouched weights stay bit-identical and the original model is not modified.
 ``call_function`` does not work on ``Sequential`` models (their layers are listed, not called),
