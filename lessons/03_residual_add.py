@@ -100,7 +100,7 @@ keras.utils.plot_model(residual, to_file="03_residual.png", show_shapes=True,
                        show_layer_activations=True)
 
 # %% [markdown]
-# ## `Add()`, `add()` and `+` are the same computation
+# ## Three spellings, one computation
 #
 # `layers.Add()` is the layer class, `layers.add([...])` a shortcut that creates one, and
 # `a + b` on symbolic tensors records an add operation. Three models built each way, with the

@@ -6,6 +6,8 @@
 - Links between notebooks (``../exercises/03_residual_add.ipynb``, right on GitHub and in
   Colab) are rewritten to the pages' URLs; a link to a missing notebook fails the build.
 - Each notebook page opens with "Open in Colab" and ".ipynb download" buttons.
+- Notebook kernels use the IPython profile in ``scripts/ipython``, which keeps TensorFlow's
+  native start-up lines out of the pages.
 - ``repo_url`` comes from pyproject.toml's one repository URL.
 - ``<!-- results:NAME -->`` in a page is replaced by a table from
   ``benchmarks/results/NAME.json``.
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 import sys
@@ -30,6 +33,8 @@ from sync_notebooks import colab_url, repository_url  # noqa: E402
 
 
 def on_config(config):
+    # Kernels started for the notebooks read scripts/ipython/profile_default (see there).
+    os.environ["IPYTHONDIR"] = str(ROOT / "scripts" / "ipython")
     config["repo_url"] = repository_url()
     config["repo_name"] = repository_url().removeprefix("https://github.com/")
     config["edit_uri"] = ""

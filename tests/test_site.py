@@ -108,6 +108,7 @@ def test_lesson_page(browser, base_url, slug):
     page, errors = open_page(browser, f"{base_url}/lessons/{slug}/", slug)
     assert errors == [], errors
     assert page.locator(".jp-CodeCell").count() >= 5
+    assert "absl::InitializeLog" not in page.inner_text(".md-content"), "TF's native logs"
     assert page.locator(".jp-OutputArea-output").count() >= 3
     images = page.locator(".jp-OutputArea-output img")
     assert images.count() >= 1, "a diagram"
