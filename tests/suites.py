@@ -124,7 +124,7 @@ def mutants(exercise_id: str) -> list[Mutant]:
         add(f"insert Dropout after {name}", edited(surgery.insert_after, name,
                                                   layers.Dropout(0.1)),
             ["one layer too many", "Dropout"])
-        if len(layer._inbound_nodes) == 1 and not isinstance(layer.input, list):
+        if _calls(reference, layer) == 1 and not isinstance(layer.input, list):
             add(f"drop {name}", edited(surgery.wrap_layer, name, lambda lyr, x, **kw: x),
                 ["missing", "reads", "is used where", "shape", "units=", "takes", *renamed])
         if _calls(reference, layer) > 1:
@@ -160,7 +160,7 @@ def _rewired(reference) -> list[Mutant]:
     found = []
     inputs = {id(t) for t in reference.inputs}
     readers = [layer for layer in _leaves(reference)
-               if len(layer._inbound_nodes) == 1 and not isinstance(layer.input, list)
+               if _calls(reference, layer) == 1 and not isinstance(layer.input, list)
                and id(layer.input) in inputs]
     for source, target in itertools.combinations(readers, 2):  # graph order: source first
         if target.input is not source.input:
