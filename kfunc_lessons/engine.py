@@ -6,6 +6,7 @@ weights kept (where the task is about trained weights) -> numbers.
 
 from __future__ import annotations
 
+import importlib.metadata
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,19 @@ from kfunc_lessons.result import CheckResult
 
 RTOL = 1e-4
 ATOL = 1e-5
-ISSUES_URL = "https://github.com/kfunc-lessons/kfunc-lessons/issues"
+
+
+def issues_url() -> str:
+    """The issue tracker, from the package metadata (pyproject's one repository URL)."""
+    try:
+        entries = importlib.metadata.metadata("kfunc-lessons").get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        entries = []
+    for entry in entries:
+        label, _, url = entry.partition(", ")
+        if label == "Repository":
+            return url.rstrip("/") + "/issues"
+    return "the kfunc-lessons issue tracker"
 
 
 class Verdict(Exception):
@@ -56,7 +69,7 @@ def run_check(task: Task, model: object) -> CheckResult:
     except Exception as exc:  # a fault inside the grader, never the learner's
         return CheckResult(
             task.name, "error", "the grader itself failed: this is a bug in kfunc_lessons, not "
-            f"in your model. Please report it at {ISSUES_URL} with your model's code.",
+            f"in your model. Please report it at {issues_url()} with your model's code.",
             step="grader", details=[f"{type(exc).__name__}: {exc}"])
     raise AssertionError("the pipeline ends with a verdict")  # pragma: no cover
 

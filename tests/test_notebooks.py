@@ -47,6 +47,13 @@ def test_notebook_is_colab_ready(py_path):
         "environment_report" in c.source for c in notebook.cells[:5])
 
 
+def test_readme_and_grader_agree_with_pyproject_url():
+    from kfunc_lessons.engine import issues_url
+
+    assert issues_url() == sync.repository_url() + "/issues"
+    assert f"git+{sync.repository_url()}" in (ROOT / "README.md").read_text()
+
+
 def test_site_repo_url_derives_from_pyproject():
     from mkdocs.config import load_config
 
