@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import keras
 
 from kfunc_lessons._keras_graph import UntraceableModel
 from kfunc_lessons.engine import Task, run_check
+from kfunc_lessons.execute import run_trace
 from kfunc_lessons.exercises import EXERCISES, RESIDUAL_SHAPE_ERROR, get_exercise
 from kfunc_lessons.graph import canonical_graph
 from kfunc_lessons.references import random_probe, reference, solution_source
@@ -61,27 +64,12 @@ def compare(reference_model: keras.Model, model: object, *, seed: int = 0,
     except UntraceableModel as exc:
         raise ValueError(f"the reference model cannot be traced: {exc}") from None
     if batch is None:
-        biggest = max(_size(graph.nodes[i].shape) for i in graph.inputs)
+        biggest = max(math.prod(d or 1 for d in graph.nodes[i].shape) for i in graph.inputs)
         batch = 2 if biggest > 10_000 else 8
     probe = random_probe(graph, seed, batch)
-    expected = _run_reference(graph, probe)
+    expected = run_trace(graph.trace, probe, lambda layer: None)
     task = Task("compare", graph, probe, expected, lambda layer: layer.get_weights())
     return run_check(task, model)
-
-
-def _size(shape: tuple) -> int:
-    total = 1
-    for dim in shape:
-        total *= dim or 1
-    return total
-
-
-def _run_reference(graph, probe):
-    from kfunc_lessons.execute import run_trace
-    from kfunc_lessons.precision import full_float32_precision
-
-    with full_float32_precision():
-        return run_trace(graph.trace, probe, lambda layer: None)
 
 
 def hint(exercise_id: str, level: int = 1, error: BaseException | str | None = None) -> str:

@@ -19,7 +19,6 @@ from kfunc_lessons.execute import LayerCopyError, ModelRunError, run_trace
 from kfunc_lessons.exercises import Exercise
 from kfunc_lessons.graph import CanonicalGraph, canonical_graph
 from kfunc_lessons.matching import Matcher, where
-from kfunc_lessons.precision import full_float32_precision
 from kfunc_lessons.result import CheckResult
 
 RTOL = 1e-4
@@ -228,8 +227,7 @@ def _check_numbers(task: Task, graph: CanonicalGraph, matcher: Matcher, input_pa
         return task.weights_of(matcher.owners_rev[id(layer)])
 
     try:
-        with full_float32_precision():
-            outputs = run_trace(graph.trace, feeds, weights_for)
+        outputs = run_trace(graph.trace, feeds, weights_for)
     except ModelRunError as exc:
         raise Verdict("failed", "numbers", f"Your model raised an error when run on a batch, in "
                       f"layer '{exc.layer}': {exc}") from exc

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 
 from kfunc_lessons._keras_graph import Ref, Trace
+from kfunc_lessons.precision import full_float32_precision
 
 
 class LayerCopyError(Exception):
@@ -50,7 +51,13 @@ def _copy_layer(layer: keras.layers.Layer, weights: list | None) -> keras.layers
 
 
 def run_trace(tr: Trace, feeds: Sequence[np.ndarray], weights_for: WeightSource) -> list:
-    """Outputs of the traced model on ``feeds`` (one array per input), as numpy arrays."""
+    """Outputs of the traced model on ``feeds`` (one array per input), as numpy arrays,
+    computed in full float32 precision (no TF32) so every caller gets comparable numbers."""
+    with full_float32_precision():
+        return _run(tr, feeds, weights_for)
+
+
+def _run(tr: Trace, feeds: Sequence[np.ndarray], weights_for: WeightSource) -> list:
     values: dict[int, object] = {v: keras.ops.convert_to_tensor(x) for v, x in
                                  zip(tr.inputs, feeds)}
     copies: dict[int, object] = {}
