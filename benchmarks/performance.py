@@ -83,6 +83,57 @@ def resnet_rows(repeats: int = 5) -> list[dict]:
     ]
 
 
+IN_ONE_PROCESS = """
+import sys
+from pathlib import Path
+import kfunc_lessons as kl
+from kfunc_lessons.grading import exercise_file
+from kfunc_lessons.exercises import EXERCISES
+from kfunc_lessons.learner_files import read_chunks, run_chunks
+for exercise in EXERCISES:
+    path = exercise_file(Path(sys.argv[1]), exercise)
+    assert kl.check(exercise.id, run_chunks(read_chunks(path), path.name)).passed
+"""
+
+
+def _solved_exercises(directory: Path) -> None:
+    import nbformat
+
+    import kfunc_lessons as kl
+    from kfunc_lessons.exercises import EXERCISES
+
+    for exercise in EXERCISES:
+        notebook = nbformat.read(ROOT / "exercises" / f"{exercise.slug}.ipynb", as_version=4)
+        cell = next(c for c in notebook.cells if "exercise" in c.metadata.get("tags", []))
+        cell.source = kl.solution(exercise.id)
+        nbformat.write(notebook, directory / f"{exercise.slug}.ipynb")
+
+
+def grade_isolation(repeats: int = 5) -> dict:
+    """`kfunc-lessons grade` (each file in its own process) against the same eight solved
+    notebooks run and checked one after another in one process, as 0.1 did. Whole
+    commands, interleaved, so both pay their imports and share the machine's noise."""
+    import tempfile
+    import time
+
+    with tempfile.TemporaryDirectory() as directory:
+        _solved_exercises(Path(directory))
+        commands = {
+            "isolated": [sys.executable, "-m", "kfunc_lessons.cli", "grade", directory],
+            "one process": [sys.executable, "-c", IN_ONE_PROCESS, directory],
+        }
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(repeats):
+            for name, command in commands.items():
+                start = time.perf_counter()
+                subprocess.run(command, check=True, capture_output=True)
+                times[name].append(time.perf_counter() - start)
+    isolated, together = (statistics.median(times[n]) for n in commands)
+    return {"measure": "kfunc-lessons grade, 8 solved notebooks, each in its own process, vs "
+            "all in one process", "median": f"{isolated:.2f} s vs {together:.2f} s",
+            "result": f"{isolated / together:.2f}x", "goal": "<= 2x"}
+
+
 def site_build() -> dict:
     import time
 
@@ -100,7 +151,7 @@ def main() -> None:
     parser.add_argument("--test-suite-seconds", type=float, default=None,
                         help="record the measured wall time of `make test`")
     args = parser.parse_args()
-    rows = [import_overhead(), *check_medians(), *resnet_rows()]
+    rows = [import_overhead(), *check_medians(), grade_isolation(), *resnet_rows()]
     if args.site:
         rows.append(site_build())
     if args.test_suite_seconds:

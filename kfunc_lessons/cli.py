@@ -31,11 +31,17 @@ def _native_stderr_silenced():
         os.close(devnull)
 
 
-def _start_backend_quietly() -> None:
+def _start_backend_quietly(isolation: bool) -> None:
     """Load Keras and its backend without TensorFlow's C++ start-up lines (oneDNN, CUDA
-    probing), which ignore TF_CPP_MIN_LOG_LEVEL and would bury the verdicts."""
+    probing), which ignore TF_CPP_MIN_LOG_LEVEL and would bury the verdicts. With
+    ``isolation``, also start the server that learners' code runs under (it inherits the
+    silenced stderr, and its imports overlap this process's)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with _native_stderr_silenced():
+        if isolation:
+            from kfunc_lessons.isolation import warm_up
+
+            warm_up()
         import keras
 
         keras.ops.convert_to_numpy(keras.ops.ones((1,)))  # device set-up logs here
@@ -44,26 +50,6 @@ def _start_backend_quietly() -> None:
 def _console() -> Console:
     # rich drops colour and live displays by itself when stdout is not a terminal.
     return Console(highlight=False, soft_wrap=True)
-
-
-def _grade_file(exercise_id: str, path: Path):
-    from kfunc_lessons.api import check
-    from kfunc_lessons.learner_files import LearnerFileError, run_learner_file
-    from kfunc_lessons.result import CheckResult
-
-    try:
-        model = run_learner_file(path)
-    except LearnerFileError as exc:
-        return CheckResult(exercise_id, "failed", f"{path.name}: {exc}", step="run")
-    return check(exercise_id, model)
-
-
-def _exercise_file(directory: Path, exercise) -> Path | None:
-    for suffix in (".ipynb", ".py"):
-        candidate = directory / f"{exercise.slug}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def cmd_list(args, console: Console) -> int:
@@ -78,9 +64,10 @@ def cmd_list(args, console: Console) -> int:
 
 def cmd_check(args, console: Console) -> int:
     from kfunc_lessons.exercises import get_exercise
+    from kfunc_lessons.grading import grade_file
 
     get_exercise(args.exercise_id)
-    result = _grade_file(args.exercise_id, Path(args.file))
+    result = grade_file(args.exercise_id, args.file, timeout=args.timeout)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -90,23 +77,22 @@ def cmd_check(args, console: Console) -> int:
 
 def cmd_grade(args, console: Console) -> int:
     from kfunc_lessons.exercises import EXERCISES
-    from kfunc_lessons.result import CheckResult
+    from kfunc_lessons.grading import grade_directory
 
     directory = Path(args.directory)
     if not directory.is_dir():
-        console.print(f"{directory} is not a directory", style="red", markup=False)
-        return EXIT_USAGE
-    results = []
+        what = "does not exist" if not directory.exists() else "is not a directory"
+        console.print(f"{directory} {what}; give the directory that holds your exercise "
+                      "notebooks", style="red", markup=False)
+        return EXIT_FAILED
     with Progress(console=console, transient=True, disable=args.json) as progress:
         task = progress.add_task("Grading", total=len(EXERCISES))
-        for exercise in EXERCISES:
+
+        def on_start(exercise):
             progress.update(task, description=f"Grading {exercise.id}")
-            path = _exercise_file(directory, exercise)
-            if path is None:
-                result = CheckResult(exercise.id, "not_attempted",
-                                     f"no {exercise.slug}.ipynb or .py in {directory}", "run")
-            else:
-                result = _grade_file(exercise.id, path)
+
+        results = []
+        for result in grade_directory(directory, timeout=args.timeout, on_start=on_start):
             results.append(result)
             progress.advance(task)
     passed = sum(r.passed for r in results)
@@ -136,6 +122,24 @@ def cmd_solution(args, console: Console) -> int:
     return EXIT_OK
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _timeout_option(parser: argparse.ArgumentParser) -> None:
+    from kfunc_lessons.learner_files import DEFAULT_TIMEOUT
+
+    parser.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT,
+                        metavar="SECONDS", help="stop a learner's code that runs longer "
+                        f"(default {DEFAULT_TIMEOUT})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kfunc-lessons", description="Grade Keras Functional API exercises.")
@@ -145,10 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("exercise_id")
     check.add_argument("file", help="an exercise .py or .ipynb")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    _timeout_option(check)
     check.set_defaults(run=cmd_check)
     grade = sub.add_parser("grade", help="grade every exercise in a directory")
     grade.add_argument("directory", nargs="?", default="exercises")
     grade.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+    _timeout_option(grade)
     grade.set_defaults(run=cmd_grade)
     hint = sub.add_parser("hint", help="a hint for an exercise")
     hint.add_argument("exercise_id")
@@ -163,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kfunc-lessons`` console script."""
     args = build_parser().parse_args(argv)
-    _start_backend_quietly()
+    _start_backend_quietly(isolation=args.run in (cmd_check, cmd_grade))
     console = _console()
     from kfunc_lessons.exercises import UnknownExercise
 

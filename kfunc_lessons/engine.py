@@ -106,7 +106,7 @@ def _as_graph(model: object) -> CanonicalGraph:
     if not isinstance(model, keras.Model):
         raise Verdict("failed", "model", f"`model` is a {type(model).__name__}, not a Keras "
                       "model. Build one with keras.Sequential or keras.Model(inputs, outputs).")
-    if _overrides_call(model):
+    if overrides_call(model):
         raise Verdict("failed", "model", f"`model` is a subclassed model "
                       f"({type(model).__name__}); its computation is hidden inside call(), so "
                       "it cannot be graded. Rebuild it with the Functional API: "
@@ -122,7 +122,7 @@ def _as_graph(model: object) -> CanonicalGraph:
                       "from keras.Input tensors with keras.Model(inputs, outputs).") from exc
 
 
-def _overrides_call(model: keras.Model) -> bool:
+def overrides_call(model: keras.Model) -> bool:
     """A class of the learner's own that defines call(): the graph is hidden in Python code.
     (A subclass that only builds a Functional graph in __init__ is fine.)"""
     for cls in type(model).__mro__:

@@ -1,21 +1,29 @@
-"""Run a learner's exercise file (.py or .ipynb) in a fresh namespace and take its ``model``."""
+"""Read a learner's exercise file (.py or .ipynb) and run its code in a fresh namespace.
+
+Reading happens in the grading process and runs no learner code: every problem with the
+file itself (missing, a directory, empty, not UTF-8, not a notebook, no code) is a
+`LearnerFileError` with a one-line message. Running happens in the isolated process of
+`kfunc_lessons.isolation`, never in the process that computes the verdict.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import io
+import json
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
+SUFFIXES = (".ipynb", ".py")
+DEFAULT_TIMEOUT = 300  # seconds a learner's code may run before it is stopped
+
 
 class LearnerFileError(Exception):
-    """The learner's file could not be run; the message points at their line."""
+    """The learner's file could not be read or run; the message points at their line."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Chunk:
     """A piece of learner code and the name tracebacks should give it."""
 
@@ -33,21 +41,56 @@ def _strip_magics(source: str) -> str:
     return "\n".join(lines)
 
 
-def read_chunks(path: Path) -> list[Chunk]:
-    """The code of a ``.py`` file, or each code cell of an ``.ipynb``, in order."""
-    if path.suffix == ".ipynb":
-        try:
-            notebook = nbformat.read(path, as_version=4)
-        except Exception as exc:
-            raise LearnerFileError(f"{path.name} is not a readable notebook: {exc}") from exc
-        return [
-            Chunk(_strip_magics(cell.source), f"{path.name}, cell {number}")
-            for number, cell in enumerate(notebook.cells, start=1)
-            if cell.cell_type == "code"
-        ]
+def _text(path: Path) -> str:
+    data = path.read_bytes()
+    if not data.strip():
+        raise LearnerFileError(f"{path.name} is empty: open the exercise notebook, write your "
+                               "model in its TODO cell and save it")
+    if b"\x00" in data:
+        raise LearnerFileError(f"{path.name} is a binary file, not Python code or a notebook")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LearnerFileError(f"{path.name} is not UTF-8 text (byte {exc.start} cannot be "
+                               "decoded); save it again as UTF-8") from None
+
+
+def read_chunks(path: Path | str) -> list[Chunk]:
+    """The code of a ``.py`` file, or each code cell of an ``.ipynb``, in order.
+
+    Raises:
+        LearnerFileError: the path is missing or a directory, or the file is empty, binary,
+            not UTF-8, not a notebook, or holds no code.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise LearnerFileError(f"{path} is a directory; give the exercise's .ipynb or .py file")
+    if not path.exists():
+        raise LearnerFileError(f"{path} does not exist")
+    if path.suffix not in SUFFIXES:
+        raise LearnerFileError(f"{path.name}: expected an exercise .py or .ipynb file")
+    text = _text(path)
     if path.suffix == ".py":
-        return [Chunk(path.read_text(encoding="utf-8"), path.name)]
-    raise LearnerFileError(f"{path.name}: expected an exercise .py or .ipynb file")
+        return [Chunk(text, path.name)]
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LearnerFileError(f"{path.name} is not a notebook: its JSON is broken at line "
+                               f"{exc.lineno} ({exc.msg})") from None
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LearnerFileError(f"{path.name} is not a readable notebook: {reason}") from None
+    chunks = [
+        Chunk(_strip_magics(cell.source), f"{path.name}, cell {number}")
+        for number, cell in enumerate(notebook.cells, start=1)
+        if cell.cell_type == "code"
+    ]
+    if not any(chunk.source.strip() for chunk in chunks):
+        raise LearnerFileError(f"{path.name} has no code cells; the check grades the `model` "
+                               "variable your code defines")
+    return chunks
 
 
 def _learner_line(exc: BaseException, labels: set[str]) -> str:
@@ -59,19 +102,24 @@ def _learner_line(exc: BaseException, labels: set[str]) -> str:
     return f"{frame.filename}, line {frame.lineno}{code}"
 
 
-def run_learner_file(path: Path | str) -> object:
-    """Execute the file and return its ``model`` variable (``...`` when it was never set).
+def _stopped(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"your code called sys.exit({exc.code!r})"
+    if isinstance(exc, KeyboardInterrupt):
+        return "your code raised KeyboardInterrupt (an interrupt)"
+    return f"your code raised {type(exc).__name__}: {exc}"
+
+
+def run_chunks(chunks: list[Chunk], file_name: str) -> object:
+    """Execute the chunks in one fresh namespace and return its ``model`` variable.
 
     Raises:
-        LearnerFileError: the file is missing, is not Python, or raised; the message gives
-            the learner's own line and error, not a grader traceback.
+        LearnerFileError: the code does not compile, raised, exited or was interrupted
+            before the end, or never defined ``model``; the message gives the learner's own
+            line, not a grader traceback.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise LearnerFileError(f"{path} does not exist")
-    chunks = read_chunks(path)
     labels = {chunk.label for chunk in chunks}
-    namespace: dict = {"__name__": "__main__", "__file__": str(path)}
+    namespace: dict = {"__name__": "__main__", "__file__": file_name}
     for chunk in chunks:
         try:
             code = compile(chunk.source, chunk.label, "exec")
@@ -81,15 +129,15 @@ def run_learner_file(path: Path | str) -> object:
                 + (f"\n    {exc.text.strip()}" if exc.text else "")
             ) from None
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(code, namespace)
-        except Exception as exc:
+            exec(code, namespace)
+        except BaseException as exc:  # exits and interrupts end the run like any error
             where = _learner_line(exc, labels)
-            raise LearnerFileError(
-                f"your code raised {type(exc).__name__}: {exc}" + (f"\n    at {where}" if where
-                                                                  else "")
-            ) from None
+            defined = "after defining" if "model" in namespace else "before defining"
+            stopped = _stopped(exc)
+            if not isinstance(exc, Exception):
+                stopped += f" {defined} `model`; the check needs your code to run to the end"
+            raise LearnerFileError(stopped + (f"\n    at {where}" if where else "")) from None
     if "model" not in namespace:
-        raise LearnerFileError(f"{path.name} never defines a variable named `model`; the "
+        raise LearnerFileError(f"{file_name} never defines a variable named `model`; the "
                                "check grades `model`")
     return namespace["model"]

@@ -12,8 +12,9 @@ _HEADINGS = {
     "passed": ("Correct", "#1b7f3b"),
     "failed": ("Incorrect", "#b3261e"),
     "not_attempted": ("Not attempted", "#6b6b6b"),
-    "error": ("Grader error", "#8a5a00"),
+    "error": ("Error", "#8a5a00"),
 }
+_GRADER_ERROR = "Grader error"
 
 
 @dataclass
@@ -22,9 +23,11 @@ class CheckResult:
 
     Attributes:
         exercise: the exercise id, or ``"compare"`` for `kfunc_lessons.compare()`.
-        status: ``"passed"``, ``"failed"``, ``"not_attempted"`` or ``"error"`` (a grader bug).
+        status: ``"passed"``, ``"failed"``, ``"not_attempted"`` or ``"error"``: no verdict
+            on the model could be reached, because the learner's code could not be run to
+            the end (step ``"run"``) or the grader itself failed (step ``"grader"``).
         message: the feedback, in plain words; the first place the model diverges.
-        step: the check step that decided (``"attempted"``, ``"model"``, ``"io"``,
+        step: the check step that decided (``"run"``, ``"attempted"``, ``"model"``, ``"io"``,
             ``"requirements"``, ``"structure"``, ``"numbers"``, ``"done"``).
         details: further lines (tolerances, largest differences).
         max_abs_diff: the largest absolute output difference, when outputs were compared.
@@ -47,13 +50,20 @@ class CheckResult:
     def __bool__(self) -> bool:
         return self.passed
 
+    @property
+    def heading(self) -> str:
+        """The one-word verdict shown before the message."""
+        if self.status == "error" and self.step == "grader":
+            return _GRADER_ERROR
+        return _HEADINGS[self.status][0]
+
     def __str__(self) -> str:
-        heading = _HEADINGS[self.status][0]
+        heading = self.heading
         lines = [f"{heading}: {self.message}", *(f"  {d}" for d in self.details)]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        heading, colour = _HEADINGS[self.status]
+        heading, colour = self.heading, _HEADINGS[self.status][1]
         details = "".join(f"<li>{html.escape(d)}</li>" for d in self.details)
         return (
             f'<div style="border-left:4px solid {colour};padding:4px 10px">'
@@ -68,3 +78,15 @@ class CheckResult:
         data = asdict(self)
         data["passed"] = self.passed
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CheckResult:
+        """The result that `to_dict()` described (raises ValueError for anything else)."""
+        if not isinstance(data, dict) or data.get("status") not in _HEADINGS:
+            raise ValueError("not a CheckResult dictionary")
+        fields = {key: data[key] for key in ("exercise", "status", "message", "step",
+                                             "details", "max_abs_diff", "tolerance")
+                  if key in data}
+        if not all(isinstance(fields.get(key), str) for key in ("exercise", "message")):
+            raise ValueError("not a CheckResult dictionary")
+        return cls(**fields)
