@@ -8,7 +8,7 @@ import keras
 
 from kfunc_lessons._keras_graph import UntraceableModel
 from kfunc_lessons.engine import Task, run_check
-from kfunc_lessons.execute import run_trace
+from kfunc_lessons.execute import LayerCopyError, ModelRunError, run_trace
 from kfunc_lessons.exercises import EXERCISES, RESIDUAL_SHAPE_ERROR, get_exercise
 from kfunc_lessons.graph import canonical_graph
 from kfunc_lessons.references import random_probe, reference, solution_source
@@ -55,6 +55,8 @@ def compare(reference_model: keras.Model, model: object, *, seed: int = 0,
 
     Args:
         reference_model: a Sequential or Functional Keras model that is right by definition.
+            A reference that cannot be traced or run raises ValueError (a teacher's mistake,
+            not a learner's).
         model: the model to judge.
         seed: seed of the random probe batch.
         batch: probe batch size; by default 8, or 2 for large inputs such as images.
@@ -67,7 +69,11 @@ def compare(reference_model: keras.Model, model: object, *, seed: int = 0,
         biggest = max(math.prod(d or 1 for d in graph.nodes[i].shape) for i in graph.inputs)
         batch = 2 if biggest > 10_000 else 8
     probe = random_probe(graph, seed, batch)
-    expected = run_trace(graph.trace, probe, lambda layer: None)
+    try:
+        expected = run_trace(graph.trace, probe, lambda layer: None)
+    except (LayerCopyError, ModelRunError) as exc:
+        raise ValueError(f"the reference model cannot be run for grading: {exc}. Use built-in "
+                         "Keras layers, or give custom layers a get_config().") from None
     task = Task("compare", graph, probe, expected, lambda layer: layer.get_weights())
     return run_check(task, model)
 

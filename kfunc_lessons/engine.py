@@ -15,10 +15,11 @@ import keras
 import numpy as np
 
 from kfunc_lessons._keras_graph import UntraceableModel
+from kfunc_lessons.describe import source_in_reference, where
 from kfunc_lessons.execute import LayerCopyError, ModelRunError, run_trace
 from kfunc_lessons.exercises import Exercise
 from kfunc_lessons.graph import CanonicalGraph, canonical_graph
-from kfunc_lessons.matching import Matcher, where
+from kfunc_lessons.matching import Matcher
 from kfunc_lessons.result import CheckResult
 
 RTOL = 1e-4
@@ -166,8 +167,10 @@ def _match_io(ref: CanonicalGraph, graph: CanonicalGraph):
     for (r, m), name in zip(output_pairs, ref.output_names):
         if _shape(ref, r) != _shape(graph, m):
             label = f" '{name}'" if len(ref.outputs) > 1 else ""
-            raise Verdict("failed", "io", f"Your model's output{label} has shape "
-                          f"{_shape(graph, m)}; this exercise needs {_shape(ref, r)}.")
+            made_by = graph.nodes[m].layer_name
+            raise Verdict("failed", "io", f"Your model's output{label} (from your layer "
+                          f"'{made_by}') has shape {_shape(graph, m)}; this exercise needs "
+                          f"{_shape(ref, r)}, from {source_in_reference(ref, ref.nodes[r])}.")
     return dict(input_pairs), output_pairs
 
 
@@ -179,8 +182,12 @@ def _check_blocks(ref: CanonicalGraph, graph: CanonicalGraph, matcher: Matcher) 
             continue
         mine = graph.nodes[matcher.pairs[node.id]]
         block = mine.scope[-1] if mine.scope else None
-        if not isinstance(block, keras.Sequential) or seen.setdefault(id(node.scope[-1]),
-                                                                      id(block)) != id(block):
+        if block is not None and not isinstance(block, keras.Sequential):
+            raise Verdict("failed", "requirements", f"Your block '{block.name}' is a "
+                          f"{type(block).__name__} model. It computes the right thing, but "
+                          "this exercise asks for keras.Sequential blocks, the simplest "
+                          "reusable block: build each one as keras.Sequential([...]).")
+        if block is None or seen.setdefault(id(node.scope[-1]), id(block)) != id(block):
             raise Verdict("failed", "requirements", f"Your model computes the right thing, but "
                           f"{where(mine)} is not inside its own nested keras.Sequential block. "
                           "This exercise is about blocks: put Dense(32)+Dense(16) in one "
@@ -203,7 +210,11 @@ def _check_weights_kept(task: Task, matcher: Matcher) -> None:
     for node in task.graph.nodes:
         if node.owner is None:
             continue
-        mine = matcher.owners[id(node.owner)]
+        mine = matcher.owners.get(id(node.owner))
+        if mine is None:
+            raise Verdict("failed", "requirements", f"The trained layer '{node.owner.name}' "
+                          "is not in your model. Reuse the trained layers with "
+                          "trained.get_layer(name) so the training is kept.")
         trained = task.weights_of(node.owner)
         current = mine.get_weights()
         if len(current) != len(trained) or not all(
@@ -224,7 +235,10 @@ def _check_numbers(task: Task, graph: CanonicalGraph, matcher: Matcher, input_pa
     def weights_for(layer):
         if not task.inject_weights or id(layer) not in matcher.owners_rev:
             return None
-        return task.weights_of(matcher.owners_rev[id(layer)])
+        weights = task.weights_of(matcher.owners_rev[id(layer)])
+        # An opaque layer in a reference layer's place keeps its own weights if they differ.
+        fits = [tuple(np.shape(w)) for w in weights] == [tuple(w.shape) for w in layer.weights]
+        return weights if fits else None
 
     try:
         outputs = run_trace(graph.trace, feeds, weights_for)
@@ -247,9 +261,16 @@ def _check_numbers(task: Task, graph: CanonicalGraph, matcher: Matcher, input_pa
     which = f" (output '{worst_name}')" if len(output_pairs) > 1 else ""
     detail = [f"largest difference {worst:.3g}{which}, tolerance rtol={RTOL}, atol={ATOL}"]
     if failing:
-        hint = (" Are the trained layers reused in the right places?" if not task.inject_weights
-                else " Look for a layer whose settings the structure check cannot see (a "
-                "Lambda or custom layer).")
+        opaque = [f"'{n.layer_name}' ({n.op})" for n in graph.nodes if n.opaque]
+        if opaque:
+            hint = (f" The structure check cannot read what your layer(s) {', '.join(opaque)} "
+                    "compute, so their numbers decide: they do not compute what the "
+                    "exercise's layers compute in their place.")
+        elif not task.inject_weights:
+            hint = " Are the trained layers reused in the right places?"
+        else:
+            hint = (" Look for a constant or setting that the structure check cannot see, such "
+                    "as a number inside an operation (x * 2.0).")
         raise Verdict("failed", "numbers", f"The structure looks right, but the outputs differ "
                       f"from the reference ({', '.join(repr(n) for n in failing)})." + hint,
                       details=detail, max_abs_diff=worst, tolerance=tolerance)

@@ -37,6 +37,10 @@ def _copy_layer(layer: keras.layers.Layer, weights: list | None) -> keras.layers
         if layer.weights:
             copy.build_from_config(layer.get_build_config())
     except Exception as exc:
+        if not layer.weights and layer.built:
+            # A built layer without weights (a Lambda that cannot be deserialised safely)
+            # has nothing to change: calling it leaves it as it is.
+            return layer
         raise LayerCopyError(
             f"layer '{layer.name}' ({type(layer).__name__}) cannot be re-created from its "
             f"config: {type(exc).__name__}: {exc}"

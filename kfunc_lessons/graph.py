@@ -5,6 +5,10 @@ graph, however they were spelled: nested models are flattened (by the tracer), i
 names are ignored, ``activation=`` arguments become separate activation nodes so that
 ``Dense(64, activation="relu")`` equals ``Dense(64)`` followed by ``ReLU()``, raw ``+`` equals
 ``Add()``, and commutative merges remember that their operand order does not matter.
+
+Layers whose computation cannot be read from their configuration (a ``Lambda``, a layer class
+of the learner's own) are *opaque*: the matcher treats them as wildcards and the numbers step
+decides whether they compute the right thing.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class Node:
     layer_name: str = ""  # the learner's own layer name, for messages
     depth: int = 0  # longest path from a model input
     scope: tuple = ()  # the nested models this node sits in, outermost first
+    opaque: bool = False  # a Lambda or custom layer: only its numbers say what it computes
 
     @property
     def commutative(self) -> bool:
@@ -98,6 +103,14 @@ def _normalise_axis(axis, rank: int):
     return axis + rank if isinstance(axis, int) and axis < 0 else axis
 
 
+def is_opaque(operation) -> bool:
+    """A Lambda, or a layer class defined outside Keras: its config does not say what it
+    computes."""
+    return isinstance(operation, keras.layers.Layer) and (
+        type(operation).__name__ == "Lambda"
+        or not type(operation).__module__.startswith(("keras.", "tf_keras.")))
+
+
 def _describe_call(call, out_rank: int) -> tuple[str, dict, str | None]:
     """(op, config, folded activation or None) for one leaf call."""
     operation = call.operation
@@ -139,11 +152,12 @@ def canonical_graph(model: keras.Model) -> CanonicalGraph:
     graph = CanonicalGraph(trace=tr, input_names=list(tr.input_names))
     producer: dict[int, int] = {}  # value id -> canonical node id
 
-    def add(op, config, inputs, shape, owner=None, layer_name="", scope=()) -> int:
+    def add(op, config, inputs, shape, owner=None, layer_name="", scope=(),
+            opaque=False) -> int:
         node_id = len(graph.nodes)
         depth = 1 + max((graph.nodes[i].depth for i in inputs), default=-1)
         graph.nodes.append(
-            Node(node_id, op, config, inputs, shape, owner, layer_name, depth, scope)
+            Node(node_id, op, config, inputs, shape, owner, layer_name, depth, scope, opaque)
         )
         return node_id
 
@@ -159,7 +173,11 @@ def canonical_graph(model: keras.Model) -> CanonicalGraph:
                 producer[v] = ins[0]
             continue
         shape = tr.shapes[call.outputs[0]]
-        op, config, activation = _describe_call(call, len(shape))
+        opaque = is_opaque(call.operation)
+        if opaque:
+            op, config, activation = type(call.operation).__name__, {}, None
+        else:
+            op, config, activation = _describe_call(call, len(shape))
         fixed = {k: v for k, v in call.kwargs.items() if not isinstance(v, Ref) and v is not None}
         if fixed and isinstance(call.operation, keras.layers.Layer):
             # e.g. BatchNormalization()(x, training=True): part of what the call computes.
@@ -167,7 +185,7 @@ def canonical_graph(model: keras.Model) -> CanonicalGraph:
         owner = call.operation if getattr(call.operation, "weights", None) else None
         scope = call.scope
         name = call.operation.name
-        node_id = add(op, config, ins, shape, owner, name, scope)
+        node_id = add(op, config, ins, shape, owner, name, scope, opaque)
         if activation is not None:
             node_id = add("activation", {"function": activation}, [node_id], shape, None, name,
                           scope)

@@ -10,20 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kfunc_lessons.describe import VERBS, describe, source, source_in_reference, where
 from kfunc_lessons.graph import CanonicalGraph, Node
-
-_VERBS = {
-    "add": "adds",
-    "subtract": "subtracts",
-    "multiply": "multiplies",
-    "average": "averages",
-    "maximum": "takes the maximum of",
-    "minimum": "takes the minimum of",
-    "concatenate": "concatenates",
-}
-_HEADLINE_KEYS = ("units", "filters", "kernel_size", "strides", "padding", "pool_size", "rate",
-                  "max_value",
-                  "axis", "use_bias", "return_sequences")
 
 
 @dataclass
@@ -32,30 +20,6 @@ class Divergence:
 
     message: str
     depth: int  # forward depth in the learner's graph; smaller is earlier
-
-
-def describe(node: Node) -> str:
-    """What a node computes, in the words a learner would use, without its wiring."""
-    if node.op == "input":
-        return f"model input '{node.layer_name}'"
-    if node.op == "activation":
-        return f"activation '{node.config.get('function')}'"
-    if node.op in _VERBS:
-        return f"a layer that {_VERBS[node.op]} its inputs ({node.op})"
-    keys = [k for k in _HEADLINE_KEYS
-            if k in node.config and not (k == "use_bias" and node.config[k] is True)]
-    args = ", ".join(f"{k}={node.config[k]!r}" for k in keys)
-    return f"{node.op}({args})"
-
-
-def where(node: Node) -> str:
-    """Point at a learner node by the learner's own names."""
-    if node.op == "input":
-        return f"model input '{node.layer_name}'"
-    inside = f" (inside block '{node.scope[-1].name}')" if node.scope else ""
-    if node.op == "activation":
-        return f"the {node.config.get('function')} activation of your layer '{node.layer_name}'"
-    return f"your layer '{node.layer_name}' ({node.op}){inside}"
 
 
 def subgraph_hashes(graph: CanonicalGraph, input_tokens: dict[int, object]) -> list[int]:
@@ -72,25 +36,6 @@ def subgraph_hashes(graph: CanonicalGraph, input_tokens: dict[int, object]) -> l
         key = (node.op, tuple(sorted(node.config.items())), node.shape, tuple(children))
         hashes.append(hash(key))
     return hashes
-
-
-def source(node: Node) -> str:
-    """A learner node as the thing another layer reads."""
-    if node.op == "input":
-        return f"model input '{node.layer_name}'"
-    if node.op == "activation":
-        return where(node)
-    return f"the output of {where(node)}"
-
-
-def source_in_reference(graph: CanonicalGraph, node: Node) -> str:
-    """A reference node as the thing a layer reads, with one step of context."""
-    if node.op == "input":
-        return "the model input directly" if len(graph.inputs) == 1 else describe(node)
-    before = [graph.nodes[i] for i in node.inputs]
-    after = (f" (applied to {describe(before[0])})"
-             if len(before) == 1 and before[0].op != "input" else "")
-    return f"{describe(node)}{after}"
 
 
 class Matcher:
@@ -141,16 +86,24 @@ class Matcher:
         if r.id in self.pairs or m.id in self.rev:
             if self.pairs.get(r.id) == m.id:
                 return None, []
-            return Divergence(f"{where(m)} is wired differently from the exercise: it is used "
-                              "where another part of the model is expected.", m.depth), []
-        own = self._own_difference(r, m)
-        if own is not None and r.op != m.op:
+            reader = where(consumer) if consumer is not None else "your model"
+            return Divergence(f"{reader} reads {source(m)}, which is already used elsewhere; "
+                              "in the exercise it reads "
+                              f"{source_in_reference(self.ref, r)}.", m.depth), []
+        if (r.opaque or m.opaque) and r.op != "input":
+            return self._wildcard(r, m)
+        if r.op != "input" and self.learner_hash[m.id] != self.ref_hash[r.id]:
+            # Something below differs. Before pairing these two, see whether m is an extra
+            # layer (even one that repeats the layer before it, like a second ReLU) or sits
+            # where the reference has one more layer.
             shifted = self._shifted(r, m)
             if shifted is not None:
                 return shifted
-            if consumer is not None and not (r.op in _VERBS and m.op in _VERBS):
-                own = Divergence(f"{where(consumer)} reads {source(m)}; in the exercise it reads "
-                                 f"{source_in_reference(self.ref, r)}.", m.depth)
+        own = self._own_difference(r, m)
+        if (own is not None and r.op != m.op and consumer is not None
+                and not (r.op in VERBS and m.op in VERBS)):
+            own = Divergence(f"{where(consumer)} reads {source(m)}; in the exercise it reads "
+                             f"{source_in_reference(self.ref, r)}.", m.depth)
         if own is None:
             self._record(r, m)
         if len(r.inputs) != len(m.inputs):
@@ -163,6 +116,38 @@ class Matcher:
                 f"{where(m)} gets the right inputs in the wrong order: the order of "
                 f"{m.op} inputs matters (the exercise's order is fixed).", m.depth), []
         return own, list(zip(r.inputs, order))
+
+    def _wildcard(self, r: Node, m: Node):
+        """An opaque node (Lambda, custom layer) stands for whatever the reference computes in
+        its place, the numbers step decides. On a chain it may stand for several reference
+        nodes (a custom Dense with its activation) or for none (an extra Lambda)."""
+        covered = self._chain_covered(r, m) if m.opaque and len(m.inputs) == 1 else None
+        if covered is not None:
+            chain, below = covered
+            for node in chain:
+                self.pairs[node.id] = m.id
+            if chain:
+                self.rev[m.id] = chain[0].id
+            weighted = [node for node in chain if node.owner is not None]
+            if len(weighted) == 1 and m.owner is not None:
+                self._map_owner(weighted[0], m)
+            return None, [(below.id, m.inputs[0])]
+        if len(r.inputs) != len(m.inputs):
+            return Divergence(f"{where(m)} takes {len(m.inputs)} inputs; the exercise's "
+                              f"{describe(r)} takes {len(r.inputs)}.", m.depth), []
+        self._record(r, m)
+        return None, list(zip(r.inputs, self._operand_order(r, m) or m.inputs))
+
+    def _chain_covered(self, r: Node, m: Node):
+        """(the reference chain from ``r`` down that ``m`` replaces, the reference node its
+        input corresponds to), or None when no such chain exists."""
+        target, chain, node = self.learner_hash[m.inputs[0]], [], r
+        while self.ref_hash[node.id] != target:
+            if node.op == "input" or len(node.inputs) != 1 or node.id in self.pairs:
+                return None
+            chain.append(node)
+            node = self.ref.nodes[node.inputs[0]]
+        return chain, node
 
     def _operand_order(self, r: Node, m: Node) -> list[int] | None:
         """The learner operands in the reference's order; None when only a reorder fits."""
@@ -186,20 +171,35 @@ class Matcher:
         return order
 
     def _shifted(self, r: Node, m: Node):
-        """Recognise one layer too many or one too few on a chain (by subgraph hash)."""
+        """Recognise one layer too many or one too few on a chain (by subgraph hash). A
+        missing layer may be two canonical nodes: a Dense and its folded activation."""
         if len(m.inputs) == 1 and self.learner_hash[m.inputs[0]] == self.ref_hash[r.id]:
-            return Divergence(f"{where(m)} is one layer too many: the exercise has no "
-                              f"{describe(m)} here.", m.depth), []
-        if len(r.inputs) == 1 and self.ref_hash[r.inputs[0]] == self.learner_hash[m.id]:
+            return Divergence(f"{where(m)} is one layer too many: the exercise goes straight on "
+                              "without it here.", m.depth), []
+        above, node = [], r
+        while len(node.inputs) == 1 and len(above) < 2:
+            above.append(node)
+            node = self.ref.nodes[node.inputs[0]]
+            if self.ref_hash[node.id] != self.learner_hash[m.id]:
+                continue
+            missing = above[-1]
+            folded = (len(above) == 2 and above[0].op == "activation"
+                      and above[0].layer_name == missing.layer_name)
+            if len(above) == 2 and not folded:
+                return None  # two separate layers missing: let the pairs below say where
+            what = describe(missing) + (f" with {describe(above[0])}" if folded else "")
             return Divergence(f"a layer is missing after {where(m)}: the exercise applies "
-                              f"{describe(r)} to its output.", m.depth + 1), []
+                              f"{what} to its output.", m.depth + 1), []
         return None
 
     def _record(self, r: Node, m: Node) -> None:
         self.pairs[r.id], self.rev[m.id] = m.id, r.id
-        if r.owner is not None:
-            self.owners[id(r.owner)] = m.owner
-            self.owners_rev[id(m.owner)] = r.owner
+        if r.owner is not None and m.owner is not None:
+            self._map_owner(r, m)
+
+    def _map_owner(self, r: Node, m: Node) -> None:
+        self.owners[id(r.owner)] = m.owner
+        self.owners_rev[id(m.owner)] = r.owner
 
     def _own_difference(self, r: Node, m: Node) -> Divergence | None:
         """Compare one pair of nodes, ignoring their inputs."""
@@ -212,9 +212,9 @@ class Matcher:
             return Divergence(f"{where(m)} sits where the exercise uses {describe(r)} "
                               "directly.", m.depth)
         if r.op != m.op:
-            if r.op in _VERBS and m.op in _VERBS:
+            if r.op in VERBS and m.op in VERBS:
                 return Divergence(
-                    f"{where(m)} {_VERBS[m.op]} its inputs; the exercise {_VERBS[r.op]} them "
+                    f"{where(m)} {VERBS[m.op]} its inputs; the exercise {VERBS[r.op]} them "
                     f"({r.op}) here.", m.depth)
             return Divergence(f"{where(m)} is {describe(m)}; the exercise has {describe(r)} "
                               "here.", m.depth)

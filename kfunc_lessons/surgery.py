@@ -56,6 +56,10 @@ def _edit(model: keras.Model, name: str, edit: Callable, on_shape_change: str) -
     copies: list[tuple[keras.layers.Layer, keras.layers.Layer]] = []
 
     def copy_layer(layer):
+        if isinstance(layer, keras.Model):
+            return layer  # rebuilt in `call`, on the shape it actually receives
+        if not isinstance(layer, keras.layers.Layer):
+            return layer  # an operation such as `a + b` or keras.ops.relu: no state to copy
         clone = layer.__class__.from_config(layer.get_config())
         copies.append((layer, clone))
         return clone
@@ -63,10 +67,18 @@ def _edit(model: keras.Model, name: str, edit: Callable, on_shape_change: str) -
     def call(layer, *args, **kwargs):
         if layer.name == name:
             return edit(layer, *args, **kwargs)
+        if isinstance(layer, keras.Model) and len(layer.inputs) == 1 and args:
+            # A nested block is rebuilt on a new Input of the width it now receives, so a
+            # width change at a block boundary only touches the layer that reads it.
+            fresh = keras.Input(shape=tuple(args[0].shape[1:]), dtype=layer.inputs[0].dtype)
+            block = keras.models.clone_model(layer, input_tensors=keras.tree.pack_sequence_as(
+                                                 layer.input, [fresh]),
+                                             clone_function=copy_layer, call_function=call)
+            return block(*args, **kwargs)
         return layer(*args, **kwargs)
 
     edited = keras.models.clone_model(as_functional(model), clone_function=copy_layer,
-                                      call_function=call, recursive=True)
+                                      call_function=call)
     mismatched = []
     for original, clone in copies:
         if not clone.built or not original.weights:

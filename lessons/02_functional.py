@@ -123,7 +123,7 @@ assert np.array_equal(wrapped.predict(batch, verbose=0), sequential.predict(batc
 # been called on a symbolic tensor. A fresh `Sequential` has a graph (it has `inputs`), but it
 # was never called, so `input` fails with an error that surprises many people:
 
-# %% tags=["raises-exception"]
+# %% tags=["raises-exception"] raises="AttributeError: has never been called"
 fresh = keras.Sequential([keras.Input(shape=(10,)), layers.Dense(64, activation="relu")])
 fresh.input
 

@@ -50,7 +50,7 @@ keras.utils.set_random_seed(42)  # same weights, same data, same numbers on ever
 # A residual connection adds a block's input to its output. Blog posts often show it like
 # this, with a 10-wide input and a 64-wide `Dense`:
 
-# %% tags=["raises-exception"]
+# %% tags=["raises-exception"] raises="ValueError: Inputs have incompatible shapes"
 inputs = keras.Input(shape=(10,))
 layers.add([inputs, layers.Dense(64)(inputs)])
 

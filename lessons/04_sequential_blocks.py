@@ -108,7 +108,7 @@ assert separate.count_params() == 2 * twice.count_params()
 # `model.get_layer` only looks at the model's own layers. A layer inside a block is not one
 # of them:
 
-# %% tags=["raises-exception"]
+# %% tags=["raises-exception"] raises="ValueError: No such layer: b1_dense_a"
 model.get_layer("b1_dense_a")
 
 # %% [markdown]

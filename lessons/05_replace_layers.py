@@ -104,7 +104,7 @@ print("all trained weights identical")
 # `call_function(layer, *args, **kwargs)` makes each *call* in the new graph, so it can
 # replace, insert or wrap. It works on Functional models only:
 
-# %% tags=["raises-exception"]
+# %% tags=["raises-exception"] raises="ValueError: `call_function` argument is not supported with Sequential models"
 keras.models.clone_model(trained, call_function=lambda layer, *args, **kwargs: layer(*args))
 
 # %% [markdown]
@@ -175,20 +175,20 @@ assert len(trained.layers) == before
 # %% [markdown]
 # **`layer.inbound_nodes`** (and `outbound_nodes`) were public in Keras 2 and are gone:
 
-# %% tags=["raises-exception"]
+# %% tags=["raises-exception"] raises="AttributeError: has no attribute 'inbound_nodes'"
 trained.get_layer("dense_mid").inbound_nodes
 
 # %% [markdown]
 # **`keras.Model(input=..., output=...)`**, the singular keywords of Keras 1, are rejected:
 
-# %% tags=["raises-exception"]
+# %% tags=["raises-exception"] raises="ValueError: Unrecognized keyword arguments passed to Model"
 keras.Model(input=trained.inputs, output=trained.outputs)
 
 # %% [markdown]
 # **keras-surgeon** (`kerassurgeon`) rewires models through Keras 2 internals such as
 # `keras.engine`, which no longer exists:
 
-# %% tags=["raises-exception"]
+# %% tags=["raises-exception"] raises="ModuleNotFoundError: No module named 'keras.engine'"
 import keras.engine  # what keras-surgeon imports from
 
 # %% [markdown]
@@ -197,7 +197,7 @@ import keras.engine  # what keras-surgeon imports from
 # Weights have shapes. If `dense_1` becomes 32 wide, the trained `dense_mid` still expects
 # 64 inputs, and calling it on a 32-wide tensor fails:
 
-# %% tags=["raises-exception"]
+# %% tags=["raises-exception"] raises="ValueError: is incompatible with the layer"
 inputs = keras.Input(shape=(10,))
 narrow = layers.Dense(32, activation="relu")(inputs)
 trained.get_layer("dense_mid")(narrow)
@@ -231,7 +231,7 @@ assert diff == 0.0
 # A shape change is reported, not silently mis-loaded; `on_shape_change="reinitialize"`
 # rebuilds the downstream layers on purpose:
 
-# %% tags=["raises-exception"]
+# %% tags=["raises-exception"] raises="ValueError: the edit changed the input shape of dense_mid"
 surgery.replace_layer(trained, "dense_1", layers.Dense(32, name="narrow"))
 
 # %% [markdown]

@@ -5,6 +5,7 @@ benchmarks/grader_suites.py, which publishes the counts.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ class Mutant:
     description: str
     build: Callable[[], keras.Model]
     expect: tuple[str, ...]  # the message must contain one of these words
+    names: tuple[str, ...]  # ... and name the changed layer (one of these names)
+    reference: keras.Model  # the model the mutant was derived from (same weights elsewhere)
 
 
 def _leaves(model):
@@ -49,6 +52,19 @@ def _sequential_again(exercise_id, model):
     return keras.Sequential([keras.Input(model.inputs[0].shape[1:]), *_leaves(model)])
 
 
+def _kind_again(exercise_id, model):
+    """Surgery returns Functional models, Functional blocks included: give exercises 01 and 04
+    back the Sequential model and blocks they ask for (both are chains)."""
+    if exercise_id == "sequential_blocks":
+        inputs = x = keras.Input(model.inputs[0].shape[1:])
+        for layer in model.layers[1:]:
+            if isinstance(layer, keras.Model):
+                layer = keras.Sequential(_leaves(layer), name=layer.name)
+            x = layer(x)
+        return keras.Model(inputs, x)
+    return _sequential_again(exercise_id, model)
+
+
 _ACTIVATION_SWAPS = {
     "relu": ("tanh", "sigmoid", "elu"),
     "softmax": ("sigmoid", "linear", "softplus"),
@@ -64,10 +80,10 @@ def mutants(exercise_id: str) -> list[Mutant]:
     reference = build_solution(exercise_id)
     found: list[Mutant] = []
 
-    def add(description, edit, expect):
+    def add(description, edit, expect, names):
         def build():
             return _sequential_again(exercise_id, edit())
-        found.append(Mutant(description, build, tuple(expect)))
+        found.append(Mutant(description, build, tuple(expect), tuple(names), reference))
 
     def edited(fn, *args):
         return lambda: fn(reference, *args, on_shape_change="reinitialize")
@@ -84,58 +100,89 @@ def mutants(exercise_id: str) -> list[Mutant]:
                 if units != config["units"]:
                     add(f"{name}: units {config['units']} -> {units}",
                         edited(surgery.replace_layer, name, _like(layer, units=units)),
-                        ["units=", "shape"])
+                        ["units=", "shape"], [name])
         if "filters" in config:
             add(f"{name}: filters x2", edited(surgery.replace_layer, name,
                                               _like(layer, filters=config["filters"] * 2)),
-                ["filters=", "shape"])
+                ["filters=", "shape"], [name])
         if "kernel_size" in config:
             size = 5 if config["kernel_size"][0] == 3 else 3
             add(f"{name}: kernel_size -> {size}", edited(
-                surgery.replace_layer, name, _like(layer, kernel_size=size)), ["kernel_size="])
+                surgery.replace_layer, name, _like(layer, kernel_size=size)), ["kernel_size="],
+                [name])
             add(f"{name}: strides 2", edited(surgery.replace_layer, name,
-                                             _like(layer, strides=2)), ["strides=", "shape"])
+                                             _like(layer, strides=2)), ["strides=", "shape"],
+                [name])
         if "activation" in config and "recurrent_activation" not in config:
             for new in _ACTIVATION_SWAPS.get(config["activation"], ()):
                 add(f"{name}: activation {config['activation']} -> {new}",
                     edited(surgery.replace_layer, name, _like(layer, activation=new)),
-                    [f"'{new}'", "activation", "one layer too many", "missing"])
+                    [f"'{new}'", "activation", "one layer too many", "missing"], [name])
         if config.get("use_bias"):
             add(f"{name}: no bias", edited(surgery.replace_layer, name,
-                                           _like(layer, use_bias=False)), ["use_bias=False"])
+                                           _like(layer, use_bias=False)), ["use_bias=False"],
+                [name])
         if cls == "LSTM":
             for other in (layers.GRU, layers.SimpleRNN):
+                new_name = f"swapped_{other.__name__.lower()}"
                 add(f"{name}: LSTM -> {other.__name__}",
-                    edited(surgery.replace_layer, name, other(config["units"])),
-                    [other.__name__])
+                    edited(surgery.replace_layer, name, other(config["units"], name=new_name)),
+                    [other.__name__], [new_name])
         for new_cls in _MERGE_SWAPS.get(cls, ()):
+            new_name = f"swapped_{new_cls.lower()}"
             add(f"{name}: {cls} -> {new_cls}", edited(surgery.replace_layer, name,
-                                                      getattr(layers, new_cls)()),
-                [new_cls.lower(), "its inputs"])
+                                                      getattr(layers, new_cls)(name=new_name)),
+                [new_cls.lower(), "its inputs"], [new_name])
         if cls == "Concatenate":
             add(f"{name}: operands reversed", edited(
                 surgery.wrap_layer, name, lambda lyr, xs: lyr(list(reversed(xs)))),
-                ["wrong order"])
+                ["wrong order"], [name])
+        inserted = f"inserted_after_{name}"
         add(f"insert Dense after {name}", edited(
-            surgery.insert_after, name, layers.Dense(layer.output.shape[-1])),
-            ["one layer too many", "missing", "reads", "Dense", *renamed])
-        add(f"insert ReLU after {name}", edited(surgery.insert_after, name, layers.ReLU()),
-            ["one layer too many", "relu", "missing", "reads", *renamed])
+            surgery.insert_after, name,
+            # without bias, so that no layer of the reference has its settings: the message
+            # can then only blame the inserted layer
+            layers.Dense(layer.output.shape[-1], use_bias=False, name=inserted)),
+            ["one layer too many", *renamed], [inserted, *renamed])
+        add(f"insert ReLU after {name}", edited(surgery.insert_after, name,
+                                                layers.ReLU(name=inserted)),
+            ["one layer too many", *renamed], [inserted, *renamed])
         add(f"insert Dropout after {name}", edited(surgery.insert_after, name,
-                                                  layers.Dropout(0.1)),
-            ["one layer too many", "Dropout"])
+                                                  layers.Dropout(0.1, name=inserted)),
+            ["one layer too many", *renamed], [inserted, *renamed])
         if _calls(reference, layer) == 1 and not isinstance(layer.input, list):
             add(f"drop {name}", edited(surgery.wrap_layer, name, lambda lyr, x, **kw: x),
-                ["missing", "reads", "is used where", "shape", "units=", "takes", *renamed])
+                ["missing", "reads", "shape", "takes", *renamed],
+                [_described(layer), *_consumers(reference, layer), *renamed])
         if _calls(reference, layer) > 1:
             add(f"unshare {name}", edited(surgery.wrap_layer, name, _unshared()),
-                ["separate layer", "ONE layer"])
+                ["separate layer", "ONE layer"], [name])
     for mutant in _rewired(reference):
         found.append(mutant)
     if exercise_id == "replace_intermediate":
         add("fresh, untrained layers", lambda: keras.models.clone_model(reference),
-            ["trained weights"])
+            ["trained weights"], list(_names(reference)))
     return found
+
+
+def _names(model):
+    return [layer.name for layer in _leaves(model)]
+
+
+def _described(layer) -> str:
+    """How the grader describes a layer that is missing: its class and first setting."""
+    from kfunc_lessons.describe import describe
+    from kfunc_lessons.graph import canonical_graph
+
+    inputs = keras.Input(layer.input.shape[1:])
+    graph = canonical_graph(keras.Model(inputs, _like(layer, keep_name=False)(inputs)))
+    return describe(graph.nodes[1]).split(",")[0].split(")")[0]
+
+
+def _consumers(model, layer) -> list[str]:
+    """Names of the layers that read ``layer``'s output: where a learner sees it missing."""
+    return [other.name for other in _leaves(model)
+            if any(t is layer.output for t in keras.tree.flatten(other.input))]
 
 
 def _calls(model, layer) -> int:
@@ -181,7 +228,8 @@ def _rewired(reference) -> list[Mutant]:
             return model
 
         found.append(Mutant(f"{target.name} reads {source.name} instead of the input",
-                            build, ("reads", "wired", "shape")))
+                            build, ("reads", "wired", "shape"), (target.name, source.name),
+                            reference))
     return found
 
 
@@ -248,18 +296,22 @@ def _residual(merge="add", order=0, create_first=False, style="arg", projection_
                     else layers.Dense(64)(inputs))
         head = layers.Dense(10, activation="softmax")
     a, b = (hidden, shortcut) if order == 0 else (shortcut, hidden)
-    merged = {"add": lambda: layers.add([a, b]), "Add": lambda: layers.Add()([a, b]),
+    merged = {"add": lambda: layers.add([a, b]), "Add": lambda: layers.Add(name="residual")([a, b]),
               "+": lambda: a + b, "ops": lambda: keras.ops.add(a, b)}[merge]()
     return keras.Model(inputs, head(merged))
 
 
-def _blocks(activation_layers=False, functional_blocks=False, names=True, head_split=False):
+def _blocks(activation_layers=False, names=True, head_split=False, own_inputs=False):
+    widths = {(32, 16): 10, (64, 32): 16}
+
     def block(units, name):
         if activation_layers:
             members = [layers.Dense(units[0]), layers.ReLU(), layers.Dense(units[1]),
                        layers.Activation("relu")]
         else:
             members = [layers.Dense(u, activation="relu") for u in units]
+        if own_inputs:
+            members = [keras.Input((widths[units],)), *members]
         return keras.Sequential(members, name=name if names else None)
 
     b1, b2 = block((32, 16), "first"), block((64, 32), "second")
@@ -275,6 +327,7 @@ def _replace(merge="add", order=0, sequential_input=False):
     m = mid(h)
     a, b = (h, m) if order == 0 else (m, h)
     merged = {"add": lambda: layers.add([a, b]), "+": lambda: a + b,
+              "ops": lambda: keras.ops.add(a, b),
               "Add": lambda: layers.Add(name="residual")([a, b])}[merge]()
     return keras.Model(inputs, d2(merged))
 
@@ -284,9 +337,12 @@ def _replace_by_surgery():
                               lambda layer, h: layers.add([h, layer(h)]))
 
 
-def _shared(style="arg", order="lr", concat="layer", encoder_block=False, dict_inputs=False):
+def _shared(style="arg", order="lr", concat="layer", encoder_block=False, dict_inputs=False,
+            named=False):
     left, right = keras.Input((10,), name="left"), keras.Input((10,), name="right")
-    if encoder_block:
+    if named:
+        encoder = layers.Dense(32, activation="relu", name="encoder")
+    elif encoder_block:
         encoder = keras.Sequential([layers.Dense(32), layers.ReLU()])
     elif style == "arg":
         encoder = layers.Dense(32, activation="relu")
@@ -295,16 +351,17 @@ def _shared(style="arg", order="lr", concat="layer", encoder_block=False, dict_i
     el, er = encoder(left), encoder(right)
     merged = (layers.concatenate([el, er]) if concat == "layer"
               else keras.ops.concatenate([el, er], axis=-1))
-    out = layers.Dense(1, activation="sigmoid")(merged)
+    out = layers.Dense(1, activation="sigmoid", name="similar" if named else None)(merged)
     ins = [left, right] if order == "lr" else [right, left]
     if dict_inputs:
         ins = {"left": left, "right": right}
     return keras.Model(ins, out)
 
 
-def _multi(order="sf", outputs_as="list", style="arg", concat="layer", out_order="lv"):
+def _multi(order="sf", outputs_as="list", style="arg", concat="layer", out_order="lv",
+           lstm_block=False):
     series, features = keras.Input((20, 3), name="series"), keras.Input((10,), name="features")
-    r = layers.LSTM(16)(series)
+    r = (keras.Sequential([layers.LSTM(16)]) if lstm_block else layers.LSTM(16))(series)
     d = _relu(features, 16, style)
     merged = (layers.concatenate([r, d]) if concat == "layer"
               else layers.Concatenate(axis=1)([r, d]))
@@ -318,12 +375,13 @@ def _multi(order="sf", outputs_as="list", style="arg", concat="layer", out_order
     return keras.Model(ins, outs)
 
 
-def _branch(order="ab", style="arg", concat="layer", pool="layer"):
+def _branch(order="ab", style="arg", concat="layer", pool="layer", named=False):
     image = keras.Input((28, 28, 1), name="image")
 
     def conv(k):
         if style == "arg":
-            return layers.Conv2D(8, k, padding="same", activation="relu")(image)
+            return layers.Conv2D(8, k, padding="same", activation="relu",
+                                 name=f"conv{k}x{k}" if named else None)(image)
         return layers.ReLU()(layers.Conv2D(8, k, padding="same")(image))
 
     a, b = (conv(3), conv(5)) if order == "ab" else tuple(reversed((conv(5), conv(3))))
@@ -334,9 +392,12 @@ def _branch(order="ab", style="arg", concat="layer", pool="layer"):
     return keras.Model(image, _dense_head(pooled, split=style != "arg"))
 
 
+# Spelled differently in code, identical once built: they prove that the grader reads the built
+# model, whatever built it, so they are kept although their built form equals the reference's.
+CONSTRUCTION_PATHS = {"sequential_baseline": {"built later with build()", "tf.keras"}}
+
 EQUIVALENTS: dict[str, dict[str, Callable[[], keras.Model]]] = {
     "sequential_baseline": {
-        "Input in the list": lambda: build_solution("sequential_baseline"),
         "built later with build()": _built_later,
         "Activation layers": lambda: keras.Sequential([
             keras.Input((10,)), layers.Dense(64), layers.Activation("relu"), layers.Dense(10),
@@ -345,6 +406,9 @@ EQUIVALENTS: dict[str, dict[str, Callable[[], keras.Model]]] = {
             keras.Input((10,)), layers.Dense(64), layers.ReLU(), layers.Dense(10),
             layers.Softmax()]),
         "tf.keras": _tf_keras_sequential,
+        "ReLU() then Activation('softmax')": lambda: keras.Sequential([
+            keras.Input((10,)), layers.Dense(64), layers.ReLU(), layers.Dense(10),
+            layers.Activation("softmax")]),
         "named layers": lambda: keras.Sequential([
             keras.Input((10,), name="features"), layers.Dense(64, "relu", name="hidden"),
             layers.Dense(10, "softmax", name="probs")], name="mine"),
@@ -353,7 +417,6 @@ EQUIVALENTS: dict[str, dict[str, Callable[[], keras.Model]]] = {
             layers.Dense(10, activation="softmax")]),
     },
     "functional_equivalent": {
-        "activation argument": lambda: _functional("arg"),
         "Activation layer": lambda: _functional("activation"),
         "ReLU layer, Softmax layer": lambda: _functional("layer", split_head=True),
         "named input": lambda: _functional(named=True),
@@ -364,8 +427,7 @@ EQUIVALENTS: dict[str, dict[str, Callable[[], keras.Model]]] = {
         "a keras.Model subclass building the graph in __init__": _FunctionalSubclass,
     },
     "residual_add": {
-        "add()": lambda: _residual("add"),
-        "Add()": lambda: _residual("Add"),
+        "Add() named 'residual'": lambda: _residual("Add"),
         "+": lambda: _residual("+"),
         "keras.ops.add": lambda: _residual("ops"),
         "operands swapped": lambda: _residual("add", order=1),
@@ -375,7 +437,7 @@ EQUIVALENTS: dict[str, dict[str, Callable[[], keras.Model]]] = {
         "projection in a one-layer Sequential": lambda: _residual(projection_block=True),
     },
     "sequential_blocks": {
-        "reference": lambda: build_solution("sequential_blocks"),
+        "blocks that start with their own keras.Input": lambda: _blocks(own_inputs=True),
         "activation layers inside blocks": lambda: _blocks(activation_layers=True),
         "unnamed blocks": lambda: _blocks(names=False),
         "softmax as a layer": lambda: _blocks(head_split=True),
@@ -384,15 +446,15 @@ EQUIVALENTS: dict[str, dict[str, Callable[[], keras.Model]]] = {
                                                                    names=False),
     },
     "replace_intermediate": {
-        "add()": lambda: _replace("add"),
         "+": lambda: _replace("+"),
+        "keras.ops.add": lambda: _replace("ops"),
         "Add() named": lambda: _replace("Add"),
         "operands swapped": lambda: _replace("add", order=1),
         "+ operands swapped": lambda: _replace("+", order=1),
         "kfunc_lessons.surgery.wrap_layer": _replace_by_surgery,
     },
     "shared_layers": {
-        "activation argument": lambda: _shared(),
+        "named encoder and head": lambda: _shared(named=True),
         "encoder as a Sequential": lambda: _shared(style="block"),
         "encoder block with ReLU": lambda: _shared(encoder_block=True),
         "inputs listed right, left": lambda: _shared(order="rl"),
@@ -400,7 +462,7 @@ EQUIVALENTS: dict[str, dict[str, Callable[[], keras.Model]]] = {
         "dict inputs": lambda: _shared(dict_inputs=True),
     },
     "multi_input_output": {
-        "reference": lambda: _multi(),
+        "LSTM in a one-layer Sequential": lambda: _multi(lstm_block=True),
         "inputs listed features, series": lambda: _multi(order="fs"),
         "outputs listed value, label": lambda: _multi(out_order="vl"),
         "dict outputs": lambda: _multi(outputs_as="dict"),
@@ -408,7 +470,7 @@ EQUIVALENTS: dict[str, dict[str, Callable[[], keras.Model]]] = {
         "Concatenate(axis=1)": lambda: _multi(concat="Concatenate"),
     },
     "branch_merge": {
-        "reference": lambda: _branch(),
+        "named convolutions": lambda: _branch(named=True),
         "streams created 5x5 first": lambda: _branch(order="ba"),
         "ReLU and Softmax layers": lambda: _branch(style="layer"),
         "Concatenate(axis=3)": lambda: _branch(concat="Concatenate"),
@@ -417,3 +479,95 @@ EQUIVALENTS: dict[str, dict[str, Callable[[], keras.Model]]] = {
                                         pool="block"),
     },
 }
+
+
+# ---- running the suites ---------------------------------------------------------------------
+
+@dataclass
+class MutantOutcome:
+    description: str
+    same_function: bool  # computes the reference's function (under the reference's weights)
+    status: str
+    message: str
+    named: bool  # the message names the changed layer and what changed
+
+
+def same_function(reference: keras.Model, model: keras.Model, seed: int = 0) -> bool:
+    """Whether ``model`` computes what ``reference`` computes on a random batch: mutants keep
+    the reference's weights in every layer they did not change, so a mutant that only adds a
+    layer which does nothing at inference (a Dropout, a ReLU after a softmax) is the same
+    function with a different architecture."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    feeds = [rng.standard_normal((8, *t.shape[1:])).astype("float32") for t in reference.inputs]
+    if [tuple(t.shape) for t in model.inputs] != [tuple(t.shape) for t in reference.inputs]:
+        return False
+    feeds = feeds[0] if len(feeds) == 1 else feeds
+    want, got = (keras.tree.flatten(m.predict(feeds, verbose=0)) for m in (reference, model))
+    return len(want) == len(got) and all(
+        a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-6) for a, b in zip(want, got))
+
+
+@functools.cache
+def run_mutants(exercise_id: str) -> tuple[list[MutantOutcome], int]:
+    """The outcome of every generated mutant Keras accepts, and how many Keras rejected."""
+    outcomes, rejected = [], 0
+    for mutant in mutants(exercise_id):
+        try:
+            model = mutant.build()
+        except ValueError:
+            rejected += 1  # an edit Keras itself rejects (e.g. adding 32- and 64-wide tensors)
+            continue
+        result = kl.check(exercise_id, model)
+        text = result.message.lower()
+        named = (any(w.lower() in text for w in mutant.expect)
+                 and any(n.lower() in text for n in mutant.names))
+        outcomes.append(MutantOutcome(mutant.description,
+                                      same_function(mutant.reference, model),
+                                      result.status, result.message, named))
+    return outcomes, rejected
+
+
+BAD_INPUTS = (None, 3, "model", [1, 2], Ellipsis)
+
+
+def suite_rows() -> list[dict]:
+    """The published table (benchmarks/results/grader_suites.json), one row per exercise.
+    A test recomputes it and fails when the published figures are stale."""
+    from tests.test_numbers_step import NUMBERS_EQUIVALENTS, NUMBERS_MUTANTS
+
+    rows = []
+    for exercise_id in kl.list_exercises():
+        outcomes, rejected = run_mutants(exercise_id)
+        different = [o for o in outcomes if not o.same_function]
+        same = [o for o in outcomes if o.same_function]
+        variants = EQUIVALENTS[exercise_id]
+        accepted = sum(kl.check(exercise_id, build()).passed for build in variants.values())
+        numbers_caught = sum(
+            (r := kl.check(exercise_id, build(exercise_id))).status == "failed"
+            and r.step == "numbers" for build, _ in NUMBERS_MUTANTS.values())
+        numbers_accepted = sum(kl.check(exercise_id, build(exercise_id)).passed
+                               for build in NUMBERS_EQUIVALENTS.values())
+        crashes = 0
+        for thing in (*BAD_INPUTS, layers.Dense(3), keras.Sequential([layers.Dense(4)])):
+            try:
+                kl.check(exercise_id, thing)
+            except Exception:
+                crashes += 1
+        rows.append({
+            "exercise": exercise_id,
+            "different function: caught": (
+                f"{sum(o.status == 'failed' for o in different)} / {len(different)}"),
+            "same function, other architecture: reported": (
+                f"{sum(o.status == 'failed' for o in same)} / {len(same)}"),
+            "message names the changed layer": f"{sum(o.named for o in outcomes)} / "
+                                               f"{len(outcomes)}",
+            "edits Keras rejects": rejected,
+            "equivalents accepted": f"{accepted} / {len(variants)}",
+            "numbers-only mutants caught": f"{numbers_caught} / {len(NUMBERS_MUTANTS)}",
+            "numbers-only equivalents accepted": (
+                f"{numbers_accepted} / {len(NUMBERS_EQUIVALENTS)}"),
+            "crashes on bad input": f"{crashes} / {len(BAD_INPUTS) + 2}",
+        })
+    return rows

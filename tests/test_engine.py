@@ -98,9 +98,9 @@ BAD_INPUTS = {
         "needs (None, 10)"),
     "a wrong output shape": (
         lambda: keras.Model(inp := keras.Input((10,)), layers.Dense(3)(inp)),
-        "output has shape (None, 3)"),
+        "has shape (None, 3)"),
     "NaN weights": (_nan_model, "NaN"),
-    "an extra Lambda layer": (_lambda_model, "one layer too many"),
+    "an extra Lambda layer": (_lambda_model, "structure check cannot read"),
 }
 
 

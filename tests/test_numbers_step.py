@@ -1,0 +1,163 @@
+"""The reference-output comparison, proven on its own: models that only the numbers can judge.
+
+Every mutant here passes the structure step (its only change hides inside a Lambda, a custom
+layer class, or a constant), so only the comparison with the stored expected outputs can catch
+it; every equivalent differs structurally in the same ways, so only the comparison can
+accept it.
+"""
+
+import keras
+import numpy as np
+import pytest
+from keras import layers
+
+import kfunc_lessons as kl
+from kfunc_lessons import surgery
+from kfunc_lessons.execute import run_trace
+from kfunc_lessons.graph import canonical_graph
+from kfunc_lessons.references import build_solution, random_probe, reference
+from tests.suites import _kind_again, _leaves
+
+EXERCISES = kl.list_exercises()
+
+
+def _subclass(layer, scale):
+    """A layer class of the learner's own: the built-in class with ``call`` scaled."""
+    base = type(layer)
+
+    def call(self, inputs, **kwargs):
+        out = base.call(self, inputs, **kwargs)
+        return out if scale == 1.0 else out * scale
+
+    return type(f"My{base.__name__}", (base,), {"call": call})
+
+
+def _target(model):
+    """The first layer with weights that takes one plain input (an LSTM's `call` names its
+    input `sequences`, which a generic subclass cannot know)."""
+    return next(layer for layer in _leaves(model)
+                if layer.weights and not isinstance(layer, layers.RNN))
+
+
+def _replaced_by_subclass(exercise_id, scale):
+    model = build_solution(exercise_id)
+    layer = _target(model)
+    custom = _subclass(layer, scale).from_config({**layer.get_config(), "name": "custom"})
+    edited = surgery.replace_layer(model, layer.name, custom)
+    custom.set_weights(layer.get_weights())  # the trained weights, where they matter (ex. 05)
+    return _kind_again(exercise_id, edited)
+
+
+def _after(exercise_id, function, name="opaque"):
+    model = build_solution(exercise_id)
+    return _kind_again(exercise_id, surgery.insert_after(model, _target(model).name,
+                                                         layers.Lambda(function, name=name)))
+
+
+def _int_round_trip(t):
+    return keras.ops.cast(keras.ops.cast(t, "int32"), "float32")
+
+
+NUMBERS_MUTANTS = {
+    "custom subclass whose call scales by 1.01": (
+        lambda e: _replaced_by_subclass(e, 1.01), "custom"),
+    "Lambda body: t * 1.01": (lambda e: _after(e, lambda t: t * 1.01), "opaque"),
+    "constant inside an op: t + 0.01": (lambda e: _after(e, lambda t: t + 0.01), "opaque"),
+    "dtype change: an int32 round trip": (lambda e: _after(e, _int_round_trip), "opaque"),
+    "Lambda body: tanh": (lambda e: _after(e, keras.ops.tanh), "opaque"),
+}
+
+NUMBERS_EQUIVALENTS = {
+    "custom subclass with the built-in call": lambda e: _replaced_by_subclass(e, 1.0),
+    "identity Lambda": lambda e: _after(e, lambda t: t),
+    "Lambda: t * 1.0": lambda e: _after(e, lambda t: t * 1.0),
+    "Lambda: a float32 cast": lambda e: _after(e, lambda t: keras.ops.cast(t, "float32")),
+}
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+@pytest.mark.parametrize("mutant", NUMBERS_MUTANTS, ids=list(NUMBERS_MUTANTS))
+def test_numbers_only_mutant_fails_in_the_numbers_step_naming_the_layer(exercise_id, mutant):
+    build, name = NUMBERS_MUTANTS[mutant]
+    result = kl.check(exercise_id, build(exercise_id))
+    assert result.status == "failed" and result.step == "numbers", str(result)
+    assert f"'{name}'" in result.message, str(result)
+    assert result.max_abs_diff > kl.check(exercise_id, build_solution(exercise_id)).tolerance[
+        "atol"]
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+@pytest.mark.parametrize("variant", NUMBERS_EQUIVALENTS, ids=list(NUMBERS_EQUIVALENTS))
+def test_numbers_only_equivalent_passes(exercise_id, variant):
+    result = kl.check(exercise_id, NUMBERS_EQUIVALENTS[variant](exercise_id))
+    assert result.passed, str(result)
+
+
+def test_the_lambda_relu_a_learner_writes_passes():
+    inputs = keras.Input(shape=(10,))
+    hidden = layers.Lambda(lambda t: keras.ops.relu(t))(layers.Dense(64)(inputs))
+    merged = layers.add([hidden, layers.Dense(64)(inputs)])
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(merged))
+    assert kl.check("residual_add", model).passed
+
+
+# ---- the comparison itself --------------------------------------------------------------------
+
+def _scaled(factor):
+    inputs = keras.Input(shape=(4,))
+    hidden = layers.Dense(3, name="dense")(inputs)
+    return keras.Model(inputs, hidden * factor)
+
+
+@pytest.mark.parametrize(("factor", "passes"), [(2.0, True), (2.0 * (1 + 1e-7), True),
+                                                (2.0 * (1 + 1e-3), False), (-2.0, False)])
+def test_a_constant_inside_an_op_is_judged_by_the_numbers_with_stated_tolerances(factor,
+                                                                                 passes):
+    keras.utils.set_random_seed(0)
+    result = kl.compare(_scaled(2.0), _scaled(factor))
+    assert result.passed is passes, str(result)
+    assert result.step == ("done" if passes else "numbers")
+    assert result.tolerance == {"rtol": 1e-4, "atol": 1e-5}
+    assert result.details and "largest difference" in result.details[0]
+
+
+def test_reference_weights_are_injected_by_structure_not_kept_from_the_learner():
+    """Exercises other than 05 grade with the reference's weights: the learner's own random
+    initialisation must not matter, and a model whose weights were changed still passes."""
+    model = build_solution("residual_add")
+    model.set_weights([w + 1.0 for w in model.get_weights()])
+    assert kl.check("residual_add", model).passed
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_the_copy_runs_in_inference_mode_like_predict(exercise_id):
+    model = build_solution(exercise_id)
+    graph = canonical_graph(model)
+    probe = random_probe(graph, seed=3)
+    copied = run_trace(graph.trace, probe, lambda layer: None)
+    predicted = keras.tree.flatten(model.predict(probe, verbose=0))
+    assert all(np.allclose(a, b, rtol=1e-5, atol=1e-6) for a, b in zip(copied, predicted))
+
+
+def test_dropout_and_batchnorm_are_run_in_inference_mode():
+    inputs = keras.Input(shape=(6,))
+    normalised = layers.BatchNormalization(name="bn")(inputs)
+    dropped = layers.Dropout(0.5, name="drop")(normalised)
+    model = keras.Model(inputs, layers.Dense(2, name="out")(dropped))
+    bn = model.get_layer("bn")
+    gamma, beta, mean, variance = bn.get_weights()
+    bn.set_weights([gamma, beta, mean + 3.0, variance * 4.0])  # far from batch statistics
+    graph = canonical_graph(model)
+    probe = random_probe(graph, seed=0)
+    copied = run_trace(graph.trace, probe, lambda layer: None)[0]
+    assert np.allclose(copied, model.predict(probe, verbose=0), atol=1e-6)
+    training = model(probe[0], training=True)
+    assert not np.allclose(copied, keras.ops.convert_to_numpy(training), atol=1e-3)
+
+
+def test_the_stored_expected_outputs_are_what_the_reference_computes():
+    for exercise_id in EXERCISES:
+        ref = reference(exercise_id)
+        computed = run_trace(ref.graph.trace, ref.probe, ref.weights_of)
+        assert all(np.allclose(a, b, rtol=1e-5, atol=1e-6)
+                   for a, b in zip(computed, ref.expected)), exercise_id
