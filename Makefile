@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1:8000
 SYSTEM_PACKAGES := graphviz chromium fonts-dejavu-core
 
-.PHONY: serve test site lint system-deps notebooks benchmarks clean
+.PHONY: serve test site lint system-deps notebooks benchmarks mutation clean
 
 serve: $(STAMP) system-deps
 	$(BIN)/mkdocs serve --strict --dev-addr $(HOST)
@@ -27,8 +27,17 @@ lint: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python scripts/sync_notebooks.py
 
+# Also runs the whole test suite once, to publish its measured wall time.
 benchmarks: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py --test-suite
+
+# Mutation testing of the grader's core (engine, matching, graph, execute) with the fast
+# tests; settings in pyproject.toml [tool.mutmut]. Long: a weekly workflow, not make test.
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet "mutmut==3.8.1"
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/python benchmarks/mutation.py
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -49,4 +58,4 @@ system-deps:
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES)
 
 clean:
-	rm -rf site .pytest_cache test-artifacts
+	rm -rf site .pytest_cache test-artifacts mutants

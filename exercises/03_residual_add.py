@@ -24,7 +24,8 @@
 #    └──────> Dense(64) ───────> s (64,) ──┴─> add ──> Dense(10, softmax)
 # ```
 #
-# If you hit the shape error, `print(kl.hint("residual_add", error=err))` explains it.
+# If you hit the shape error, run `print(kl.hint("residual_add", error=sys.last_value))` in a
+# new cell: Jupyter keeps the last error in `sys.last_value`, and the hint explains it.
 #
 # Build it in the cell marked **TODO**, then run the check cell. Stuck? Uncomment a
 # `kl.hint(...)` line; `kl.solution(...)` shows the reference code (try first!).
@@ -67,4 +68,5 @@ kl.check("residual_add", model)
 # %%
 # print(kl.hint("residual_add", level=1))
 # print(kl.hint("residual_add", level=2))
+# print(kl.hint("residual_add", error=sys.last_value))  # explains the last error you hit
 # print(kl.solution("residual_add"))

@@ -16,10 +16,10 @@
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/kfunc-lessons/kfunc-lessons/blob/main/exercises/05_replace_intermediate.ipynb)
 #
 # `kl.load_starter("replace_intermediate")` gives a *trained* Sequential model:
-# `Input(10) -> Dense(64, relu, "dense_1") -> Dense(64, relu, "dense_mid") -> Dense(10, softmax, "dense_2")`.
+# `Input(10) -> Dense(64, relu, "hidden") -> Dense(64, relu, "middle") -> Dense(10, softmax, "classifier")`.
 #
-# Build a Functional model in which `dense_mid` is wrapped in a residual connection,
-# `out = dense_2(add(h, dense_mid(h)))` with `h = dense_1(x)`, **keeping all trained weights**.
+# Build a Functional model in which `middle` is wrapped in a residual connection,
+# `out = classifier(add(h, middle(h)))` with `h = hidden(x)`, **keeping all trained weights**.
 # Fresh, untrained layers fail this check.
 #
 # Build it in the cell marked **TODO**, then run the check cell. Stuck? Uncomment a
@@ -50,7 +50,7 @@ trained = kl.load_starter("replace_intermediate")
 trained.summary()
 
 inputs = keras.Input(shape=(10,))
-# TODO: reuse the trained layers: trained.get_layer("dense_1"), "dense_mid", "dense_2"
+# TODO: reuse the trained layers: trained.get_layer("hidden"), "middle", "classifier"
 model = ...  # TODO: keras.Model(inputs, outputs)
 
 # %% [markdown]

@@ -51,7 +51,7 @@ print(kl.environment_report())
 # %% tags=["exercise"]
 series = keras.Input(shape=(20, 3), name="series")
 features = keras.Input(shape=(10,), name="features")
-# TODO: the two branches, the merge, the shared Dense(32, relu), and the two named heads
+# TODO: the two branches, the merge, the common trunk Dense(32, relu), and the two named heads
 model = ...  # TODO: keras.Model([series, features], [label, value])
 
 # %% [markdown]

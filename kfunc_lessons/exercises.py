@@ -116,9 +116,9 @@ EXERCISES: tuple[Exercise, ...] = (
         (
             "Don't create new Dense layers: reuse the trained ones with "
             "trained.get_layer(name) and call them on new tensors.",
-            "h = dense_1(inputs); then add h to dense_mid(h); feed the sum to dense_2.",
-            "merged = layers.add([h, trained.get_layer('dense_mid')(h)]); "
-            "outputs = trained.get_layer('dense_2')(merged)",
+            "h = hidden(inputs); then add h to middle(h); feed the sum to classifier.",
+            "merged = layers.add([h, trained.get_layer('middle')(h)]); "
+            "outputs = trained.get_layer('classifier')(merged)",
         ),
         requirement=_must_be_functional,
         inject_weights=False,

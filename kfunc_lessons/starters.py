@@ -5,16 +5,16 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-STARTER_LAYERS = ("dense_1", "dense_mid", "dense_2")
+STARTER_LAYERS = ("hidden", "middle", "classifier")
 
 
 def _replace_intermediate_architecture() -> keras.Sequential:
     return keras.Sequential(
         [
             keras.Input(shape=(10,)),
-            keras.layers.Dense(64, activation="relu", name="dense_1"),
-            keras.layers.Dense(64, activation="relu", name="dense_mid"),
-            keras.layers.Dense(10, activation="softmax", name="dense_2"),
+            keras.layers.Dense(64, activation="relu", name="hidden"),
+            keras.layers.Dense(64, activation="relu", name="middle"),
+            keras.layers.Dense(10, activation="softmax", name="classifier"),
         ],
         name="trained_model",
     )
@@ -43,8 +43,8 @@ def load_starter(exercise_id: str) -> keras.Model:
     """A freshly built starter model for an exercise, with its shipped (trained) weights.
 
     Only ``"replace_intermediate"`` has a starter: a trained Sequential
-    ``Input(10) -> Dense(64, relu, "dense_1") -> Dense(64, relu, "dense_mid")
-    -> Dense(10, softmax, "dense_2")``. Each call returns a new model.
+    ``Input(10) -> Dense(64, relu, "hidden") -> Dense(64, relu, "middle")
+    -> Dense(10, softmax, "classifier")``. Each call returns a new model.
     """
     from kfunc_lessons.references import STARTER_FILE, load_npz
 

@@ -9,9 +9,9 @@ so Sequential models and nested Sequential blocks are first turned into Function
 ```python
 from kfunc_lessons import surgery
 
-model = surgery.insert_after(model, "dense_1", keras.layers.Dropout(0.2))
-model = surgery.replace_layer(model, "dense_mid", keras.layers.Dense(64, activation="gelu"))
-model = surgery.wrap_layer(model, "dense_mid", lambda layer, x: keras.layers.add([x, layer(x)]))
+model = surgery.insert_after(model, "hidden", keras.layers.Dropout(0.2))
+model = surgery.replace_layer(model, "middle", keras.layers.Dense(64, activation="gelu"))
+model = surgery.wrap_layer(model, "middle", lambda layer, x: keras.layers.add([x, layer(x)]))
 ```
 """
 

@@ -72,13 +72,15 @@ assert model.count_params() == (10 * 64 + 64) + (64 * 10 + 10) == 1354
 # %% [markdown]
 # ## The diagram
 #
-# `plot_model` draws the graph with Graphviz. `show_shapes=True` labels each edge with the
-# tensor shape; `None` is the batch dimension, free until you feed data. (Without Graphviz
-# installed, Keras prints a note instead and the lesson carries on.)
+# `plot_model` draws the graph with Graphviz, one box per layer. `show_shapes=True` writes
+# each layer's input and output shapes inside its box; `None` is the batch dimension, free
+# until you feed data. Layer names are off by default in Keras 3: `show_layer_names=True`
+# turns them on. (Without Graphviz installed, Keras prints a note instead and the lesson
+# carries on.)
 
 # %%
 keras.utils.plot_model(model, to_file="01_sequential.png", show_shapes=True,
-                       show_layer_activations=True)
+                       show_layer_names=True, show_layer_activations=True)
 
 # %% [markdown]
 # ## Training on synthetic data

@@ -21,7 +21,7 @@
 # - prove that both compute the same function, three ways: parameter counts, copied weights,
 #   identical outputs;
 # - turn any built `Sequential` into a Functional model with `keras.Model(seq.inputs, seq.outputs)`;
-# - the `seq.input` pitfall on a `Sequential` that was never built.
+# - the `seq.input` pitfall on a `Sequential` that was never called.
 
 # %%
 # Colab only: install the course package. Locally, `make serve` / `make test` set everything up.
@@ -50,6 +50,9 @@ keras.utils.set_random_seed(42)  # same weights, same data, same numbers on ever
 #
 # In the Functional API you start from a symbolic `keras.Input`, call each layer on a tensor
 # to get the next tensor, and finally name the ends: `keras.Model(inputs, outputs)`.
+# *Symbolic* means the tensor has a shape and a dtype but no values yet: calling a layer on it
+# records the call (Keras calls each recorded call a *node* of the graph) instead of
+# computing numbers.
 
 # %%
 inputs = keras.Input(shape=(10,), name="features")
@@ -119,8 +122,9 @@ assert np.array_equal(wrapped.predict(batch, verbose=0), sequential.predict(batc
 # %% [markdown]
 # ## Pitfall: `seq.input` on a Sequential that was never called
 #
-# `input` and `output` (singular) come from a layer's *calls*: they exist once the model has
-# been called on a symbolic tensor. A fresh `Sequential` has a graph (it has `inputs`), but it
+# On a `Sequential`, `input` and `output` (singular) come from the model's *calls*: they exist
+# once it has been called on a symbolic tensor (a `KerasTensor`: a placeholder that carries a
+# shape and a dtype, but no values). A fresh `Sequential` has a graph (it has `inputs`), but it
 # was never called, so `input` fails with an error that surprises many people:
 
 # %% tags=["raises-exception"] raises="AttributeError: has never been called"
@@ -136,6 +140,14 @@ fresh.input
 print(fresh.inputs, fresh.outputs)
 functional_again = keras.Model(fresh.inputs, fresh.outputs)
 assert functional_again.layers[-1] is fresh.layers[-1]
+
+# %% [markdown]
+# The rule is about `Sequential` only. A Functional model is *defined* by its input and
+# output tensors, so its singular `input` and `output` work from the start, never called:
+
+# %%
+print(functional_again.input, functional_again.output)
+assert keras.tree.flatten(functional_again.input)[0] is functional_again.inputs[0]
 
 # %% [markdown]
 # ## Your turn

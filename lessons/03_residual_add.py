@@ -128,6 +128,21 @@ for name, model in variants.items():
     assert diff == 0.0
 
 # %% [markdown]
+# The numbers agree, but the models are not built alike. `Add()` and `add()` make a *layer*:
+# it is in `model.layers` and `get_layer` finds it by name. `a + b` records an *operation*,
+# which is part of the graph but is not a layer: it is not in `model.layers`, has no name to
+# look up, and has no weights. Code that walks `model.layers` (the surgery of lesson 05)
+# must expect such operations.
+
+# %%
+for name, model in variants.items():
+    kinds = [type(layer).__name__ for layer in model.layers]
+    print(f"{name:6s}", kinds)
+assert "Add" in [type(layer).__name__ for layer in variants["add()"].layers]
+assert "Add" not in [type(layer).__name__ for layer in variants["+"].layers]
+assert len(variants["+"].layers) == len(variants["add()"].layers) - 1
+
+# %% [markdown]
 # ## The silent trap: broadcasting
 #
 # Shapes that differ are not always an error. A width of 1 *broadcasts*: `(None, 10) + (None, 1)`

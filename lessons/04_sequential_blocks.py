@@ -72,7 +72,8 @@ model.summary()
 model.summary(expand_nested=True)
 
 # %%
-keras.utils.plot_model(model, to_file="04_blocks.png", show_shapes=True, expand_nested=True)
+keras.utils.plot_model(model, to_file="04_blocks.png", show_shapes=True, expand_nested=True,
+                       show_layer_names=True)
 
 # %% [markdown]
 # ## One block, called twice: shared weights
@@ -136,6 +137,45 @@ diff = np.max(np.abs(model.predict(batch, verbose=0) - reloaded.predict(batch, v
 print("reloaded block names:", [layer.name for layer in reloaded.layers])
 print("largest difference after reload:", diff)
 assert diff == 0.0
+
+# %% [markdown]
+# ## Every model is a layer
+#
+# Blocks need not be `Sequential`. Any Keras model, Functional ones included, can be called
+# on a tensor like a layer. A classic pair: an encoder and a decoder built as two Functional
+# models, then chained into an autoencoder. The autoencoder reuses the very same layers.
+
+# %%
+code_in = keras.Input(shape=(10,), name="code_in")
+encoder = keras.Model(code_in, layers.Dense(3, activation="relu", name="squeeze")(code_in),
+                      name="encoder")
+latent_in = keras.Input(shape=(3,), name="latent_in")
+decoder = keras.Model(latent_in, layers.Dense(10, name="expand")(latent_in), name="decoder")
+
+sample_in = keras.Input(shape=(10,), name="sample")
+autoencoder = keras.Model(sample_in, decoder(encoder(sample_in)), name="autoencoder")
+print([layer.name for layer in autoencoder.layers])
+assert autoencoder.get_layer("encoder") is encoder
+assert autoencoder.count_params() == encoder.count_params() + decoder.count_params()
+
+# %% [markdown]
+# Calling several models on the same input and averaging their outputs is an *ensemble*.
+# `layers.average` is the merge for it: three small classifiers, one prediction.
+
+# %%
+def classifier(name):
+    x = keras.Input(shape=(10,))
+    return keras.Model(x, layers.Dense(10, activation="softmax")(x), name=name)
+
+
+members = [classifier(f"member_{i}") for i in range(3)]
+ensemble_in = keras.Input(shape=(10,))
+ensemble = keras.Model(ensemble_in, layers.average([m(ensemble_in) for m in members]),
+                       name="ensemble")
+together = ensemble.predict(batch, verbose=0)
+one_by_one = np.mean([m.predict(batch, verbose=0) for m in members], axis=0)
+print("largest difference from averaging by hand:", np.max(np.abs(together - one_by_one)))
+assert np.allclose(together, one_by_one, atol=1e-6)
 
 # %% [markdown]
 # ## Your turn

@@ -59,7 +59,13 @@ siamese = keras.Model([left, right], similarity, name="siamese")
 siamese.summary()
 
 # %%
-keras.utils.plot_model(siamese, to_file="06_siamese.png", show_shapes=True)
+keras.utils.plot_model(siamese, to_file="06_siamese.png", show_shapes=True,
+                       show_layer_names=True)
+
+# %% [markdown]
+# `plot_model` draws each *layer* once, so the shared `encoder` is one box with both inputs
+# feeding it; its two calls are the two arrows into it, and it sends one arrow to `pair`
+# that carries both encodings.
 
 # %% [markdown]
 # ## One set of weights
@@ -84,11 +90,39 @@ print("largest difference between the two sides:", np.max(np.abs(enc_left - enc_
 assert np.array_equal(enc_left, enc_right)
 
 # %% [markdown]
+# ## Shared is not symmetric
+#
+# Sharing the encoder makes both sides *encode* alike. It does not make the model answer
+# "is A like B?" the same as "is B like A?": the concatenation keeps the order, and the
+# `Dense(1)` head weighs the left half and the right half with different weights.
+
+# %%
+a, b = sample[:1], sample[1:2]
+forwards = float(siamese.predict([a, b], verbose=0)[0, 0])
+backwards = float(siamese.predict([b, a], verbose=0)[0, 0])
+print(f"f(a, b) = {forwards:.3f}, f(b, a) = {backwards:.3f}")
+assert abs(forwards - backwards) > 1e-3
+
+# %% [markdown]
+# A symmetric head combines the two encodings with an order-free operation, such as the
+# absolute difference `|e1 - e2|` (or a product, or a cosine similarity):
+
+# %%
+distance = layers.Lambda(lambda pair: keras.ops.abs(pair[0] - pair[1]), name="distance")
+symmetric_out = layers.Dense(1, activation="sigmoid", name="same_sym")(
+    distance([encoder(left), encoder(right)]))
+symmetric = keras.Model([left, right], symmetric_out, name="symmetric_siamese")
+forwards = symmetric.predict([a, b], verbose=0)
+backwards = symmetric.predict([b, a], verbose=0)
+print(f"f(a, b) = {forwards[0, 0]:.3f}, f(b, a) = {backwards[0, 0]:.3f}")
+assert np.allclose(forwards, backwards)
+
+# %% [markdown]
 # ## The mistake: two encoders
 #
 # Creating the layer inside the loop, or writing `Dense(32)` twice, makes two layers with
 # two sets of weights. The model still runs, but it has twice the encoder parameters, and
-# the two sides no longer encode the same way: "is A like B?" can differ from "is B like A?".
+# the two sides no longer encode the same way: the same sample gets two different encodings.
 
 # %%
 two = keras.Model(

@@ -55,7 +55,7 @@ features = keras.Input(shape=(10,), name="features")
 recurrent = layers.LSTM(16, name="lstm")(series)
 dense = layers.Dense(16, activation="relu", name="tabular")(features)
 merged = layers.concatenate([recurrent, dense], name="merge")
-hidden = layers.Dense(32, activation="relu", name="shared_hidden")(merged)
+hidden = layers.Dense(32, activation="relu", name="trunk")(merged)  # common to both heads
 
 # %% [markdown]
 # ## Two heads
@@ -74,7 +74,8 @@ model = keras.Model(
 model.summary()
 
 # %%
-keras.utils.plot_model(model, to_file="07_multi_io.png", show_shapes=True)
+keras.utils.plot_model(model, to_file="07_multi_io.png", show_shapes=True,
+                       show_layer_names=True)
 
 # %% [markdown]
 # ## Synthetic data, as dicts
@@ -123,6 +124,92 @@ assert history.history["label_accuracy"][-1] > 0.5  # chance is 1/3
 predictions = model.predict({"series": x_series[:4], "features": x_features[:4]}, verbose=0)
 print({name: array.shape for name, array in predictions.items()})
 assert predictions["label"].shape == (4, 3) and predictions["value"].shape == (4, 1)
+
+# %% [markdown]
+# ## Which name counts: the dict key
+#
+# With dict outputs, losses, metrics and data are matched by the dict's *keys*, not by the
+# output layers' names. Here the key `cls` differs from the layer name `label`: a loss keyed
+# by the layer name is refused, the key works.
+
+# %%
+tiny_in = keras.Input(shape=(4,), name="x")
+keyed = keras.Model(tiny_in, {"cls": layers.Dense(2, name="label")(tiny_in)})
+x_tiny, y_tiny = np.zeros((8, 4), "float32"), {"cls": np.zeros((8, 2), "float32")}
+try:
+    keyed.compile(optimizer="adam", loss={"label": "mse"})
+    keyed.fit(x_tiny, y_tiny, epochs=1, verbose=0)
+    refused = False
+except (KeyError, ValueError) as exc:
+    print(f"loss keyed by the layer name: {type(exc).__name__}: {str(exc)[:100]}")
+    refused = True
+assert refused
+keyed.compile(optimizer="adam", loss={"cls": "mse"})
+keyed.fit(x_tiny, y_tiny, epochs=1, verbose=0)
+print("loss keyed by the dict key: trains")
+
+# %% [markdown]
+# Give the key and the layer the same name, as this lesson does, and the question never
+# comes up.
+#
+# ## Saving and reloading
+#
+# A multi-input, multi-output model saves to one `.keras` file (architecture, weights,
+# names) and reloads as the same computation:
+
+# %%
+import tempfile
+from pathlib import Path
+
+folder = Path(tempfile.mkdtemp())
+model.save(folder / "two_by_two.keras")
+reloaded = keras.models.load_model(folder / "two_by_two.keras")
+again = reloaded.predict({"series": x_series[:4], "features": x_features[:4]}, verbose=0)
+assert all(np.array_equal(again[k], predictions[k]) for k in predictions)
+print("reloaded: same outputs, names", sorted(again))
+
+# %% [markdown]
+# Built-in layers need nothing more. Two kinds of layer need care, because their code is
+# not in the file's configuration:
+#
+# - a `Lambda` stores Python bytecode, which could run anything, so `load_model` refuses it
+#   unless you pass `safe_mode=False` for a file you trust;
+# - a layer class of your own must be registered with
+#   `@keras.saving.register_keras_serializable()` (and give a `get_config()` if its
+#   `__init__` takes arguments), so that `load_model` can find the class.
+
+# %%
+doubled = keras.Model(tiny_in, layers.Lambda(lambda t: t * 2.0, name="double")(tiny_in))
+doubled.save(folder / "lambda.keras")
+try:
+    keras.models.load_model(folder / "lambda.keras")
+    refused = False
+except ValueError as exc:
+    print("default load:", str(exc).splitlines()[0][:90])
+    refused = True
+assert refused
+trusted = keras.models.load_model(folder / "lambda.keras", safe_mode=False)
+assert np.array_equal(trusted.predict(np.ones((1, 4)), verbose=0), 2.0 * np.ones((1, 4)))
+
+
+@keras.saving.register_keras_serializable(package="lesson07")
+class Scale(layers.Layer):
+    def __init__(self, factor, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, x):
+        return x * self.factor
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+scaled = keras.Model(tiny_in, Scale(3.0, name="scale")(tiny_in))
+scaled.save(folder / "custom.keras")
+restored = keras.models.load_model(folder / "custom.keras")
+assert restored.get_layer("scale").factor == 3.0
+print("custom layer restored with factor", restored.get_layer("scale").factor)
 
 # %% [markdown]
 # ## Your turn

@@ -74,7 +74,7 @@ model.summary()
 
 # %%
 keras.utils.plot_model(model, to_file="08_branches.png", show_shapes=True,
-                       show_layer_activations=True)
+                       show_layer_names=True, show_layer_activations=True)
 
 # %% [markdown]
 # ## Why the padding matters
@@ -82,7 +82,7 @@ keras.utils.plot_model(model, to_file="08_branches.png", show_shapes=True,
 # Without `padding="same"` each convolution trims its border by a different amount (2 and
 # 4 pixels), and the two grids no longer line up:
 
-# %% tags=["raises-exception"] raises="ValueError: requires inputs with matching shapes except for the concatenation axis"
+# %% tags=["raises-exception"] raises="ValueError: requires inputs with matching shapes"
 a = layers.Conv2D(8, 3)(image)
 b = layers.Conv2D(8, 5)(image)
 print(a.shape, b.shape)

@@ -321,7 +321,7 @@ def _blocks(activation_layers=False, names=True, head_split=False, own_inputs=Fa
 
 def _replace(merge="add", order=0, sequential_input=False):
     trained = kl.load_starter("replace_intermediate")
-    d1, mid, d2 = (trained.get_layer(n) for n in ("dense_1", "dense_mid", "dense_2"))
+    d1, mid, d2 = (trained.get_layer(n) for n in ("hidden", "middle", "classifier"))
     inputs = keras.Input((10,))
     h = d1(inputs)
     m = mid(h)
@@ -333,7 +333,7 @@ def _replace(merge="add", order=0, sequential_input=False):
 
 
 def _replace_by_surgery():
-    return surgery.wrap_layer(kl.load_starter("replace_intermediate"), "dense_mid",
+    return surgery.wrap_layer(kl.load_starter("replace_intermediate"), "middle",
                               lambda layer, h: layers.add([h, layer(h)]))
 
 

@@ -23,7 +23,7 @@ for ex in kl.list_exercises():
     report["exercises"][ex] = {
         "reference": kl.check(ex, build_solution(ex)).status,
         "not_attempted": kl.check(ex, ...).status,
-        "mutants": [[o.description, o.status, o.named, o.same_function] for o in outcomes],
+        "mutants": [[o.status, o.named, o.same_function] for o in outcomes],
         "rejected_by_keras": rejected,
         "equivalents_rejected": [n for n, b in EQUIVALENTS[ex].items()
                                  if not kl.check(ex, b()).passed],
@@ -53,7 +53,8 @@ def test_verdicts_agree_under_another_backend(backend, root):
     assert report["backend"] == backend
     for exercise_id, verdicts in report["exercises"].items():
         outcomes, rejected = run_mutants(exercise_id)
-        here = [[o.description, o.status, o.named, o.same_function] for o in outcomes]
+        # (descriptions hold Keras's automatic layer names, which differ between processes)
+        here = [[o.status, o.named, o.same_function] for o in outcomes]
         assert verdicts["reference"] == "passed", exercise_id
         assert verdicts["not_attempted"] == "not_attempted", exercise_id
         assert verdicts["mutants"] == here and verdicts["rejected_by_keras"] == rejected

@@ -243,7 +243,7 @@ def test_solution_is_the_reference_code():
 
 def test_load_starter_is_trained_and_fresh_each_call():
     a, b = kl.load_starter("replace_intermediate"), kl.load_starter("replace_intermediate")
-    assert a is not b and [layer.name for layer in a.layers] == ["dense_1", "dense_mid", "dense_2"]
+    assert a is not b and [layer.name for layer in a.layers] == ["hidden", "middle", "classifier"]
     assert all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
     from kfunc_lessons.starters import synthetic_classification
 

@@ -31,9 +31,9 @@ def assert_untouched_weights_identical(before, after, changed=()):
 
 def test_insert_after_in_a_sequential_keeps_weights_and_outputs():
     trained = kl.load_starter("replace_intermediate")
-    edited = surgery.insert_after(trained, "dense_1", layers.Dropout(0.3, name="drop"))
-    assert [layer.name for layer in edited.layers][1:] == ["dense_1", "drop", "dense_mid",
-                                                           "dense_2"]
+    edited = surgery.insert_after(trained, "hidden", layers.Dropout(0.3, name="drop"))
+    assert [layer.name for layer in edited.layers][1:] == ["hidden", "drop", "middle",
+                                                           "classifier"]
     assert_untouched_weights_identical(trained, edited)
     np.testing.assert_array_equal(edited.predict(BATCH, verbose=0),
                                   trained.predict(BATCH, verbose=0))
@@ -41,9 +41,9 @@ def test_insert_after_in_a_sequential_keeps_weights_and_outputs():
 
 def test_wrap_layer_solves_the_exercise():
     trained = kl.load_starter("replace_intermediate")
-    edited = surgery.wrap_layer(trained, "dense_mid", lambda layer, h: layers.add([h, layer(h)]))
+    edited = surgery.wrap_layer(trained, "middle", lambda layer, h: layers.add([h, layer(h)]))
     assert kl.check("replace_intermediate", edited).passed
-    assert trained.get_layer("dense_mid") is not edited.get_layer("dense_mid")  # a copy
+    assert trained.get_layer("middle") is not edited.get_layer("middle")  # a copy
 
 
 def test_replace_inside_a_nested_block():
@@ -58,16 +58,16 @@ def test_replace_inside_a_nested_block():
 
 def test_shape_change_raises_or_reinitializes_downstream():
     trained = kl.load_starter("replace_intermediate")
-    with pytest.raises(ValueError, match="dense_mid"):
-        surgery.replace_layer(trained, "dense_1", layers.Dense(32, name="narrow"))
-    edited = surgery.replace_layer(trained, "dense_1", layers.Dense(32, name="narrow"),
+    with pytest.raises(ValueError, match="middle"):
+        surgery.replace_layer(trained, "hidden", layers.Dense(32, name="narrow"))
+    edited = surgery.replace_layer(trained, "hidden", layers.Dense(32, name="narrow"),
                                    on_shape_change="reinitialize")
-    assert edited.get_layer("dense_mid").kernel.shape == (32, 64)
-    assert_untouched_weights_identical(trained, edited, changed={"dense_1", "dense_mid"})
+    assert edited.get_layer("middle").kernel.shape == (32, 64)
+    assert_untouched_weights_identical(trained, edited, changed={"hidden", "middle"})
 
 
 def test_unknown_layer_name_lists_the_names():
-    with pytest.raises(ValueError, match="dense_mid"):
+    with pytest.raises(ValueError, match="middle"):
         surgery.replace_layer(kl.load_starter("replace_intermediate"), "nope", layers.ReLU())
 
 
