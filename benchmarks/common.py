@@ -26,7 +26,10 @@ def median_seconds(fn, repeats: int) -> float:
 def machine() -> dict:
     import keras
 
+    import kfunc_lessons
+
     return {
+        "kfunc-lessons": kfunc_lessons.__version__,
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
         "python": platform.python_version(),

@@ -44,7 +44,9 @@ __all__ = [
     "load_starter",
     "solution",
 ]
-__version__ = "0.1.0"
+# The one version source (pyproject reads it). On main between releases it ends in ".devN",
+# and the notebooks install from the repository; a release sets X.Y.Z and they pin it.
+__version__ = "0.2.0.dev0"
 
 
 def __getattr__(name: str):

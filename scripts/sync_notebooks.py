@@ -31,15 +31,31 @@ import sys
 if "google.colab" in sys.modules:
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q",
-         "kfunc-lessons @ git+{url}"],
+         "{requirement}"],
         check=True,
     )"""
+RELEASE = re.compile(r"\d+\.\d+\.\d+")
 
 
 def repository_url() -> str:
     """The one place the repository URL lives: [project.urls] Repository in pyproject.toml."""
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     return data["project"]["urls"]["Repository"].rstrip("/")
+
+
+def package_version() -> str:
+    """kfunc_lessons.__version__, read without importing the package (or Keras)."""
+    text = (ROOT / "kfunc_lessons" / "__init__.py").read_text()
+    return re.search(r'^__version__ = "([^"]+)"', text, re.MULTILINE).group(1)
+
+
+def install_requirement(version: str | None = None) -> str:
+    """What the Colab install cell installs: the release itself on a release (so a notebook
+    never meets a newer package than it was written for), the repository on main."""
+    version = version or package_version()
+    if RELEASE.fullmatch(version):
+        return f"kfunc-lessons=={version}"
+    return f"kfunc-lessons @ git+{repository_url()}"
 
 
 def colab_url(relative_notebook: str) -> str:
@@ -51,7 +67,7 @@ def expected_source(py_path: Path) -> str:
     text = py_path.read_text()
     notebook = py_path.with_suffix(".ipynb").relative_to(ROOT).as_posix()
     text = BADGE.sub(f"({colab_url(notebook)})", text)
-    install = INSTALL_TEMPLATE.format(url=repository_url())
+    install = INSTALL_TEMPLATE.format(requirement=install_requirement())
     text, count = INSTALL_CELL.subn(lambda _: install, text, count=1)
     if count != 1:
         raise SystemExit(f"{py_path.name}: no '# Colab only: install' cell")

@@ -42,9 +42,21 @@ def test_notebook_is_colab_ready(py_path):
     assert badge.startswith("https://colab.research.google.com/github/" +
                             sync.repository_url().removeprefix("https://github.com/"))
     install = notebook.cells[1].source
-    assert 'if "google.colab" in sys.modules' in install and sync.repository_url() in install
+    assert 'if "google.colab" in sys.modules' in install
+    assert f'"{sync.install_requirement()}"' in install
     assert "environment_report" in notebook.cells[2].source or any(
         "environment_report" in c.source for c in notebook.cells[:5])
+
+
+@pytest.mark.parametrize(("version", "requirement"), [
+    ("0.2.0", "kfunc-lessons==0.2.0"),
+    ("0.2.0.dev0", "kfunc-lessons @ git+"),
+    ("1.0.0rc1", "kfunc-lessons @ git+"),
+])
+def test_install_cell_pins_a_release_and_follows_main_otherwise(version, requirement):
+    assert sync.install_requirement(version).startswith(requirement)
+    if "git+" in requirement:
+        assert sync.install_requirement(version).endswith(sync.repository_url())
 
 
 def test_readme_and_grader_agree_with_pyproject_url():

@@ -99,6 +99,9 @@ def test_home_page(browser, base_url):
     assert '=== "' not in content, "the Colab / Locally tabs must render as tabs"
     assert page.locator(".tabbed-set label").count() == 2
     assert page.inner_text(".md-source__repository").strip().startswith("kfunc-lessons/")
+    import kfunc_lessons
+
+    assert f"Documents kfunc-lessons {kfunc_lessons.__version__}" in page.inner_text("footer")
     _assert_links_resolve(page, base_url, download=False)
     page.close()
 
@@ -167,8 +170,9 @@ def test_grading_guide_shows_the_worked_example(browser, base_url):
     assert errors == []
     text = page.inner_text(".md-content")
     assert "kl.compare(reference, learner_attempt())" in text
-    assert "mutants caught / built" in text and "equivalents accepted" in text
-    assert re.search(r"Measured date: \d{4}-\d{2}-\d{2}, machine: .*keras: 3", text)
+    assert "different function: caught" in text and "equivalents accepted" in text
+    assert re.search(r"Measured kfunc-lessons: \S+, date: \d{4}-\d{2}-\d{2}, machine: .*keras: 3",
+                     text)
     page.close()
 
 

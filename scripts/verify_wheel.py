@@ -1,0 +1,81 @@
+"""Build the sdist and wheel, check them, and prove the wheel works without the checkout.
+
+Usage: python scripts/verify_wheel.py [--out DIR]
+
+1. `python -m build` writes the sdist and the wheel; `twine check` validates their metadata.
+2. The wheel is installed on its own (no dependencies, which the running environment
+   already has) into an empty folder, and `kfunc-lessons grade` runs from that folder, in a
+   directory outside the checkout, on the eight exercises solved with `kl.solution()`. Every
+   exercise must pass, and the package that graded must be the installed one.
+
+The release workflow runs the same script before publishing, and a test runs it on every
+change, so a broken wheel or a missing data file is caught before a tag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLVE = """
+import sys
+from pathlib import Path
+import nbformat
+import kfunc_lessons as kl
+from kfunc_lessons.exercises import EXERCISES
+source, target = Path(sys.argv[1]), Path(sys.argv[2])
+for exercise in EXERCISES:
+    notebook = nbformat.read(source / f"{exercise.slug}.ipynb", as_version=4)
+    cell = next(c for c in notebook.cells if "exercise" in c.metadata.get("tags", []))
+    cell.source = kl.solution(exercise.id)
+    nbformat.write(notebook, target / f"{exercise.slug}.ipynb")
+print(kl.__file__)
+"""
+
+
+def run(*command: str, **kwargs) -> subprocess.CompletedProcess:
+    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return done
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=None, help="where to keep the dist files")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kfunc-wheel-"))
+    dist = args.out or work / "dist"
+    run(sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(ROOT))
+    wheels, sdists = sorted(dist.glob("*.whl")), sorted(dist.glob("*.tar.gz"))
+    if len(wheels) != 1 or len(sdists) != 1:
+        sys.exit(f"expected one wheel and one sdist in {dist}")
+    run(sys.executable, "-m", "twine", "check", "--strict", str(wheels[0]), str(sdists[0]))
+
+    site = work / "site-packages"
+    run(sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(site),
+        str(wheels[0]))
+    env = {**os.environ, "PYTHONPATH": str(site), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    solved = work / "solved"
+    solved.mkdir()
+    located = run(sys.executable, "-c", SOLVE, str(ROOT / "exercises"), str(solved),
+                  cwd=work, env=env).stdout.strip().splitlines()[-1]
+    if not located.startswith(str(site)):
+        sys.exit(f"graded with {located}, not with the installed wheel")
+    done = run(sys.executable, "-m", "kfunc_lessons.cli", "grade", str(solved), "--json",
+               cwd=work, env=env)
+    report = json.loads(done.stdout)
+    if report["passed"] != report["total"] or report["total"] != 8:
+        sys.exit(f"the installed wheel graded {report['passed']}/{report['total']}")
+    print(f"{wheels[0].name}: twine check passed; installed alone, it graded "
+          f"{report['passed']}/{report['total']} solved exercises")
+
+
+if __name__ == "__main__":
+    main()
