@@ -1,13 +1,12 @@
 """Stored reference data: probe batches, reference weights and expected outputs.
 
-Each exercise ships ``data/<id>.npz`` (no pickles) and ``data/manifest.json`` holds their
-SHA-256 sums, verified on every load. ``python -m kfunc_lessons.rebuild`` rebuilds the files
+Each exercise ships ``data/<id>.npz`` (no pickles, checksummed: see
+`kfunc_lessons.data_files`). ``python -m kfunc_lessons.rebuild`` rebuilds the files
 from the reference solutions; a test proves the stored files match a rebuild.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -18,41 +17,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from kfunc_lessons.data_files import MANIFEST, data_dir, load_npz, sha256
 from kfunc_lessons.execute import run_trace
 from kfunc_lessons.exercises import EXERCISES, get_exercise
 from kfunc_lessons.graph import CanonicalGraph, canonical_graph
+from kfunc_lessons.starters import STARTER_FILE, train_starter_weights
 
 PROBE_BATCH = 8
-MANIFEST = "manifest.json"
-STARTER_FILE = "starter_replace_intermediate"
 DATA_FILES = (STARTER_FILE, *(exercise.id for exercise in EXERCISES))
-
-
-class ReferenceDataError(RuntimeError):
-    """The package's reference data is missing or does not match its checksum."""
-
-
-def _data_dir() -> Path:
-    return Path(str(resources.files("kfunc_lessons") / "data"))
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-@cache
-def load_npz(name: str) -> dict[str, np.ndarray]:
-    """Arrays of ``data/<name>.npz`` after verifying its checksum against the manifest."""
-    directory = _data_dir()
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text())
-        raw = (directory / f"{name}.npz").read_bytes()
-    except (OSError, ValueError) as exc:
-        raise ReferenceDataError(f"reference data '{name}' cannot be read: {exc}") from exc
-    if manifest.get(f"{name}.npz") != sha256(raw):
-        raise ReferenceDataError(f"reference data '{name}.npz' does not match its checksum")
-    with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-        return {key: npz[key] for key in npz.files}
 
 
 def solution_source(exercise_id: str) -> str:
@@ -128,9 +100,7 @@ def _save(arrays: dict[str, np.ndarray], path: Path) -> str:
 
 def rebuild(directory: Path | None = None) -> dict[str, str]:
     """Rebuild every reference file (and the trained starter) into ``directory``."""
-    from kfunc_lessons.starters import train_starter_weights
-
-    directory = Path(directory or _data_dir())
+    directory = Path(directory or data_dir())
     directory.mkdir(parents=True, exist_ok=True)
     sums: dict[str, str] = {}
 

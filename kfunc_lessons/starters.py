@@ -5,6 +5,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from kfunc_lessons.data_files import load_npz
+
+STARTER_FILE = "starter_replace_intermediate"  # data/<STARTER_FILE>.npz
 STARTER_LAYERS = ("hidden", "middle", "classifier")
 
 
@@ -46,8 +49,6 @@ def load_starter(exercise_id: str) -> keras.Model:
     ``Input(10) -> Dense(64, relu, "hidden") -> Dense(64, relu, "middle")
     -> Dense(10, softmax, "classifier")``. Each call returns a new model.
     """
-    from kfunc_lessons.references import STARTER_FILE, load_npz
-
     if exercise_id != "replace_intermediate":
         raise ValueError(f"exercise {exercise_id!r} has no starter model; "
                          "only 'replace_intermediate' does")

@@ -8,30 +8,31 @@ import numpy as np
 import pytest
 
 import kfunc_lessons as kl
-from kfunc_lessons import references
+from kfunc_lessons import data_files, references
+from kfunc_lessons.data_files import load_npz
 from kfunc_lessons.precision import full_float32_precision
-from kfunc_lessons.references import DATA_FILES, load_npz
+from kfunc_lessons.references import DATA_FILES
 
 
 def test_manifest_lists_every_file_with_its_checksum():
-    directory = references._data_dir()
+    directory = data_files.data_dir()
     manifest = json.loads((directory / "manifest.json").read_text())
     assert sorted(manifest) == sorted(f"{name}.npz" for name in DATA_FILES)
     for name, digest in manifest.items():
-        assert references.sha256((directory / name).read_bytes()) == digest
+        assert data_files.sha256((directory / name).read_bytes()) == digest
 
 
 def test_files_hold_no_pickles():
     for name in DATA_FILES:
-        with np.load(references._data_dir() / f"{name}.npz", allow_pickle=False) as npz:
+        with np.load(data_files.data_dir() / f"{name}.npz", allow_pickle=False) as npz:
             assert all(npz[key].dtype != object for key in npz.files)
 
 
 def test_corrupted_data_is_a_grader_error_not_a_learner_error(tmp_path, monkeypatch):
-    shutil.copytree(references._data_dir(), tmp_path / "data")
+    shutil.copytree(data_files.data_dir(), tmp_path / "data")
     target = tmp_path / "data" / "residual_add.npz"
     target.write_bytes(target.read_bytes()[:-10] + b"0123456789")
-    monkeypatch.setattr(references, "_data_dir", lambda: tmp_path / "data")
+    monkeypatch.setattr(data_files, "data_dir", lambda: tmp_path / "data")
     load_npz.cache_clear()
     references.reference.cache_clear()
     try:
