@@ -16,7 +16,12 @@ import numpy as np
 
 from kfunc_lessons._keras_graph import UntraceableModel
 from kfunc_lessons.describe import source_in_reference, where
-from kfunc_lessons.execute import LayerCopyError, ModelRunError, run_trace
+from kfunc_lessons.execute import (
+    LayerCopyError,
+    ModelRunError,
+    reduced_precision_policies,
+    run_trace,
+)
 from kfunc_lessons.exercises import Exercise
 from kfunc_lessons.graph import CanonicalGraph, canonical_graph
 from kfunc_lessons.matching import Matcher
@@ -260,6 +265,11 @@ def _check_numbers(task: Task, graph: CanonicalGraph, matcher: Matcher, input_pa
     tolerance = {"rtol": RTOL, "atol": ATOL}
     which = f" (output '{worst_name}')" if len(output_pairs) > 1 else ""
     detail = [f"largest difference {worst:.3g}{which}, tolerance rtol={RTOL}, atol={ATOL}"]
+    policies = reduced_precision_policies(graph.trace)
+    if policies:
+        detail.append(f"your model uses the {', '.join(policies)} dtype policy; it was graded "
+                      "in float32, so the verdict is about what it computes, not about "
+                      "reduced-precision rounding")
     if failing:
         opaque = [f"'{n.layer_name}' ({n.op})" for n in graph.nodes if n.opaque]
         if opaque:

@@ -1,7 +1,9 @@
 """Run a traced model as a copy, in inference mode, with weights chosen by the caller.
 
 Every layer is re-created from its config and built from its build config, so the learner's
-own layers are never called, built, or given new weights.
+own layers are never called, built, or given new weights. Copies always compute in float32:
+a model built under a mixed-precision policy (``mixed_float16`` on a GPU) is graded on what
+it computes, not on float16 rounding.
 """
 
 from __future__ import annotations
@@ -31,9 +33,23 @@ class ModelRunError(Exception):
 WeightSource = Callable[[keras.layers.Layer], "list[np.ndarray] | None"]
 
 
+def reduced_precision_policies(tr: Trace) -> list[str]:
+    """Names of the dtype policies other than float32 that the traced model's layers use."""
+    names = {getattr(getattr(call.operation, "dtype_policy", None), "name", "float32")
+             for call in tr.calls if isinstance(call.operation, keras.layers.Layer)}
+    return sorted(names - {"float32"})
+
+
+def _float32_config(layer: keras.layers.Layer) -> dict:
+    config = layer.get_config()
+    if "dtype" in config:
+        config["dtype"] = "float32"
+    return config
+
+
 def _copy_layer(layer: keras.layers.Layer, weights: list | None) -> keras.layers.Layer:
     try:
-        copy = type(layer).from_config(layer.get_config())
+        copy = type(layer).from_config(_float32_config(layer))
         if layer.weights:
             copy.build_from_config(layer.get_build_config())
     except Exception as exc:
@@ -50,7 +66,7 @@ def _copy_layer(layer: keras.layers.Layer, weights: list | None) -> keras.layers
         expected = [tuple(w.shape) for w in copy.weights]
         if [tuple(np.shape(v)) for v in values] != expected:
             raise LayerCopyError(f"layer '{layer.name}' has weights of unexpected shapes")
-        copy.set_weights(values)
+        copy.set_weights([np.asarray(v, dtype=w.dtype) for v, w in zip(values, copy.weights)])
     return copy
 
 

@@ -137,6 +137,36 @@ print([layer.name for layer in model.layers])
 assert len(model.inputs) == len(model.outputs) == 1
 
 # %% [markdown]
+# ## Mixed precision on a GPU
+#
+# On a Colab GPU you may switch on *mixed precision*: layers compute in float16 (faster on
+# GPUs with tensor cores) while their weights stay float32. The numbers move a little,
+# because float16 keeps about three decimal digits:
+
+# %%
+keras.mixed_precision.set_global_policy("mixed_float16")
+half = keras.Sequential([keras.Input(shape=(10,)), layers.Dense(64, activation="relu"),
+                         layers.Dense(10, activation="softmax", dtype="float32")])
+keras.mixed_precision.set_global_policy("float32")  # back to the default for what follows
+half.set_weights(model.get_weights())
+print(half.layers[0].dtype_policy.name, "computes in", half.layers[0].compute_dtype,
+      "with weights in", half.layers[0].variable_dtype)
+moved = np.max(np.abs(half.predict(x_train[:256], verbose=0)
+                      - model.predict(x_train[:256], verbose=0)))
+print(f"largest change of a probability: {moved:.1e}")
+assert 0 < moved < 1e-2
+
+# %% [markdown]
+# (The last layer keeps `dtype="float32"`, the usual advice, so the softmax is computed in
+# full precision.) The graders compute in float32 whatever the policy: a right model built
+# under mixed precision passes, with a note that says so.
+
+# %%
+result = kl.check("sequential_baseline", half)
+print(result)
+assert result.passed and "mixed_float16" in " ".join(result.details)
+
+# %% [markdown]
 # ## Your turn
 #
 # Build this model yourself and let the grader check it:

@@ -262,3 +262,43 @@ def test_grade_a_directory_holding_only_some_exercises(tmp_path, capsys):
     statuses = {r["exercise"]: r["status"] for r in json.loads(out)["results"]}
     assert statuses == {e.id: "passed" if e is solved else "not_attempted" for e in EXERCISES}
     assert code == 1
+
+
+# ---- mixed precision --------------------------------------------------------------------------
+
+def _under_policy(policy, build):
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        return build()
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
+def _residual(units=64):
+    inputs = keras.Input((10,))
+    hidden = layers.Dense(64, activation="relu")(inputs)
+    merged = layers.add([hidden, layers.Dense(units)(inputs)])
+    return keras.Model(inputs, layers.Dense(10, activation="softmax")(merged))
+
+
+def test_a_right_mixed_precision_model_passes_with_a_note():
+    model = _under_policy("mixed_float16", _residual)
+    assert model.layers[1].dtype_policy.name == "mixed_float16"
+    result = kl.check("residual_add", model)
+    assert result.passed, str(result)
+    assert any("mixed_float16" in d and "float32" in d for d in result.details)
+    plain = kl.check("residual_add", _residual())
+    assert not any("dtype policy" in d for d in plain.details)
+
+
+def test_a_wrong_mixed_precision_model_fails_on_its_real_difference():
+    result = kl.check("residual_add", _under_policy("mixed_float16", _relu_shortcut))
+    assert result.status == "failed" and "reads" in result.message, str(result)
+
+
+def _relu_shortcut():
+    inputs = keras.Input((10,))
+    hidden = layers.Dense(64, activation="relu")(inputs)
+    merged = layers.add([hidden, layers.Dense(64)(hidden)])
+    return keras.Model(inputs, layers.Dense(10, activation="softmax")(merged))
