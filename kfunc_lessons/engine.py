@@ -81,7 +81,7 @@ def run_check(task: Task, model: object) -> CheckResult:
 
 def _pipeline(task: Task, model: object) -> None:
     if model is Ellipsis:
-        raise Verdict("not_attempted", "attempted", "Not attempted yet: replace `model = ...` "
+        raise Verdict("not_attempted", "attempted", "replace `model = ...` "
                       "with your model, then run this check again.")
     graph = _as_graph(model)
     input_pairs, output_pairs = _match_io(task.graph, graph)

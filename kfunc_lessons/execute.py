@@ -27,7 +27,6 @@ class ModelRunError(Exception):
     def __init__(self, layer: str, error: Exception):
         super().__init__(f"{type(error).__name__}: {error}")
         self.layer = layer
-        self.error = error
 
 
 WeightSource = Callable[[keras.layers.Layer], "list[np.ndarray] | None"]

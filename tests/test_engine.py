@@ -198,6 +198,7 @@ def test_fresh_layers_fail_replace_intermediate():
     model = keras.Model(inputs, layers.Dense(10, activation="softmax")(merged))
     result = kl.check("replace_intermediate", model)
     assert result.status == "failed" and "trained weights" in result.message
+    assert result.step == "requirements"
 
 
 def test_result_forms():

@@ -161,3 +161,39 @@ def test_the_stored_expected_outputs_are_what_the_reference_computes():
         computed = run_trace(ref.graph.trace, ref.probe, ref.weights_of)
         assert all(np.allclose(a, b, rtol=1e-5, atol=1e-6)
                    for a, b in zip(computed, ref.expected)), exercise_id
+
+
+class Blend(layers.Layer):
+    """A custom two-input layer: opaque, so only its numbers and its operand count matter."""
+
+    def call(self, inputs):
+        return inputs[0] + inputs[1]
+
+
+def test_an_opaque_layer_must_still_take_as_many_inputs_as_the_layer_it_replaces():
+    inputs = keras.Input((10,))
+    hidden = layers.Dense(64, activation="relu")(inputs)
+    blended = Blend(name="blend")([hidden, hidden])
+    head = layers.Dense(10, activation="softmax")(layers.Dense(64)(blended))
+    result = kl.check("functional_equivalent", keras.Model(inputs, head))
+    assert result.status == "failed" and result.step == "structure", str(result)
+    assert "'blend'" in result.message and "takes 2 inputs" in result.message
+
+
+def test_an_opaque_layer_in_place_of_a_trained_one_fails_exercise_05():
+    trained = kl.load_starter("replace_intermediate")
+    inputs = keras.Input((10,))
+    h = trained.get_layer("hidden")(inputs)
+    stand_in = layers.Lambda(lambda t: t, name="stand_in")(h)
+    model = keras.Model(inputs, trained.get_layer("classifier")(layers.add([h, stand_in])))
+    result = kl.check("replace_intermediate", model)
+    assert result.status == "failed" and result.step == "requirements"
+    assert "The trained layer 'middle' is not in your model" in result.message
+
+
+def test_a_custom_layer_with_weights_gets_the_reference_weights_by_structure():
+    """Its own (random) weights would fail the numbers; mapped ones pass."""
+    model = _replaced_by_subclass("residual_add", 1.0)
+    custom = model.get_layer("custom")
+    custom.set_weights([w * 0.0 + 3.0 for w in custom.get_weights()])
+    assert kl.check("residual_add", model).passed

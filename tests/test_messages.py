@@ -1,0 +1,115 @@
+"""Every learner-facing message, reviewed as whole sentences.
+
+Other tests check that a message names the right layer and setting; this one keeps the full
+text of one message per kind of mistake and exercise, so that any change of wording shows up
+in review. The messages are computed in a fresh interpreter, where Keras numbers its
+automatic layer names the same way every time. After an intended change, regenerate the
+file and read the diff: `python -m tests.test_messages --update`.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+from keras import layers
+
+import kfunc_lessons as kl
+from tests.conftest import ROOT
+from tests.models import functional, residual
+from tests.suites import mutants
+
+GOLDEN = ROOT / "tests" / "data" / "messages.json"
+# One mutant per kind of edit: the description without its (automatic) layer name.
+KINDS = ("units", "filters", "kernel_size", "activation", "no bias", "LSTM ->",
+         "Add ->", "Concatenate ->", "operands reversed", "insert Dense", "insert ReLU",
+         "insert Dropout", "drop", "unshare", "reads", "fresh, untrained")
+
+
+def _kind(description: str) -> str | None:
+    return next((k for k in KINDS if k in description), None)
+
+
+class Subclassed(keras.Model):
+    def call(self, x):
+        return x
+
+
+def _others():
+    inputs = keras.Input((10,))
+    lam = keras.Model(inputs, layers.Dense(10, activation="softmax")(
+        layers.Lambda(lambda t: t * 2.0)(layers.Dense(64, activation="relu")(inputs))))
+    fresh = residual()
+    trained = kl.load_starter("replace_intermediate")
+    h = trained.get_layer("hidden")(x := keras.Input((10,)))
+    opaque_mid = layers.Lambda(lambda t: t, name="stand_in")(h)
+    no_middle = keras.Model(x, trained.get_layer("classifier")(layers.add([h, opaque_mid])))
+    return {
+        ("functional_equivalent", "None"): None,
+        ("functional_equivalent", "a layer"): layers.Dense(3),
+        ("functional_equivalent", "a string"): "model",
+        ("functional_equivalent", "subclassed"): Subclassed(),
+        ("functional_equivalent", "unbuilt Sequential"): keras.Sequential([layers.Dense(3)]),
+        ("functional_equivalent", "not attempted"): ...,
+        ("functional_equivalent", "wrong input"): keras.Sequential([keras.Input((12,)),
+                                                                   layers.Dense(10)]),
+        ("functional_equivalent", "Sequential given"): kl.load_starter("replace_intermediate"),
+        ("functional_equivalent", "Lambda that differs"): lam,
+        ("sequential_baseline", "Functional given"): functional(),
+        ("replace_intermediate", "fresh layers"): fresh,
+        ("replace_intermediate", "trained layer replaced by a Lambda"): no_middle,
+        ("multi_input_output", "input names"): keras.Model(
+            [a := keras.Input((20, 3), name="a"), b := keras.Input((10,), name="b")],
+            [layers.Dense(3, name="label")(layers.concatenate([layers.LSTM(16)(a), b])),
+             layers.Dense(1, name="value")(b)]),
+    }
+
+
+def current_messages() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for exercise_id in kl.list_exercises():
+        for mutant in mutants(exercise_id):
+            kind = _kind(mutant.description)
+            key = f"{exercise_id}: {kind}"
+            if kind is None or key in found:
+                continue
+            try:
+                model = mutant.build()
+            except ValueError:
+                continue
+            found[key] = _said(kl.check(exercise_id, model))
+    for (exercise_id, what), thing in _others().items():
+        found[f"{exercise_id}: {what}"] = _said(kl.check(exercise_id, thing))
+    return dict(sorted(found.items()))
+
+
+def _said(result) -> str:
+    return f"{result.status}: {result.message}"
+
+
+def _fresh_messages() -> dict[str, str]:
+    done = subprocess.run([sys.executable, "-m", "tests.test_messages", "--print"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_messages_match_the_reviewed_text():
+    assert json.loads(GOLDEN.read_text()) == _fresh_messages(), (
+        "a learner-facing message changed: review it, then run "
+        "`python -m tests.test_messages --update`")
+
+
+def test_the_reviewed_text_covers_every_kind_of_mistake():
+    kinds = {key.split(": ", 1)[1] for key in json.loads(GOLDEN.read_text())}
+    assert set(KINDS) <= kinds
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
+    GOLDEN.parent.mkdir(exist_ok=True)
+    GOLDEN.write_text(json.dumps(current_messages(), indent=1) + "\n")
+    print("wrote", GOLDEN)
+elif __name__ == "__main__" and sys.argv[1:] == ["--print"]:
+    print(json.dumps(current_messages()))
