@@ -90,7 +90,7 @@ def mutants(exercise_id: str) -> list[Mutant]:
 
     output_layers = {t._keras_history.operation.name for t in reference.outputs}
     named_outputs = len(reference.outputs) > 1
-    for layer in _leaves(reference):
+    for position, layer in enumerate(_leaves(reference)):
         name, config, cls = layer.name, layer.get_config(), type(layer).__name__
         # A layer added after (or removed from) a named output changes the output's name, and
         # the check reports exactly that first.
@@ -137,7 +137,7 @@ def mutants(exercise_id: str) -> list[Mutant]:
             add(f"{name}: operands reversed", edited(
                 surgery.wrap_layer, name, lambda lyr, xs: lyr(list(reversed(xs)))),
                 ["wrong order"], [name])
-        inserted = f"inserted_after_{name}"
+        inserted = f"inserted_after_layer_{position}"  # not an automatic (numbered) name
         add(f"insert Dense after {name}", edited(
             surgery.insert_after, name,
             # without bias, so that no layer of the reference has its settings: the message

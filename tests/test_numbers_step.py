@@ -197,3 +197,49 @@ def test_a_custom_layer_with_weights_gets_the_reference_weights_by_structure():
     custom = model.get_layer("custom")
     custom.set_weights([w * 0.0 + 3.0 for w in custom.get_weights()])
     assert kl.check("residual_add", model).passed
+
+
+class Combine(layers.Layer):
+    """A custom merge of the learner's own: stands in for the exercise's Add, one to one."""
+
+    def __init__(self, sign=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.sign = sign
+
+    def call(self, inputs):
+        return inputs[0] + self.sign * inputs[1]
+
+    def get_config(self):
+        return {**super().get_config(), "sign": self.sign}
+
+
+@pytest.mark.parametrize(("sign", "passes"), [(1.0, True), (-1.0, False)])
+def test_a_custom_merge_in_place_of_add_is_judged_by_its_numbers(sign, passes):
+    inputs = keras.Input((10,))
+    hidden = layers.Dense(64, activation="relu")(inputs)
+    merged = Combine(sign, name="combine")([hidden, layers.Dense(64)(inputs)])
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(merged))
+    result = kl.check("residual_add", model)
+    assert result.passed is passes, str(result)
+    if not passes:
+        assert result.step == "numbers" and "'combine'" in result.message
+
+
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_a_lambda_can_stand_for_a_whole_layer_at_either_end(where):
+    """An opaque layer may replace a chain that starts at the input or ends at the output."""
+    inputs = keras.Input((10,))
+    if where == "first":
+        dense = layers.Dense(64, name="d")
+        hidden = layers.Lambda(lambda t: keras.ops.relu(dense(t)), name="whole")(inputs)
+        outputs = layers.Dense(10, activation="softmax")(hidden)
+    else:
+        hidden = layers.Dense(64, activation="relu")(inputs)
+        outputs = layers.Lambda(lambda t: keras.ops.softmax(t), name="whole")(
+            layers.Dense(10)(hidden))
+    result = kl.check("functional_equivalent", keras.Model(inputs, outputs))
+    assert result.status in ("passed", "failed"), str(result)
+    if where == "last":
+        assert result.passed, str(result)
+    else:  # the Lambda hides a Dense whose weights the grader cannot map: numbers decide
+        assert result.step == "numbers" and "'whole'" in result.message

@@ -302,3 +302,32 @@ def _relu_shortcut():
     hidden = layers.Dense(64, activation="relu")(inputs)
     merged = layers.add([hidden, layers.Dense(64)(hidden)])
     return keras.Model(inputs, layers.Dense(10, activation="softmax")(merged))
+
+
+# ---- axes -------------------------------------------------------------------------------------
+
+def _axis_model(shape, axis, layer):
+    inputs = keras.Input(shape)
+    a, b = layers.Dense(3, name="a")(inputs), layers.Dense(3, name="b")(inputs)
+    if layer == "concatenate":
+        out = layers.Concatenate(axis=axis)([a, b])
+    else:
+        out = layers.Softmax(axis=axis)(a)
+    return keras.Model(inputs, out)
+
+
+@pytest.mark.parametrize(("layer", "shape", "axis", "same"), [
+    ("concatenate", (4,), 1, True), ("concatenate", (2, 4), 2, True),
+    ("concatenate", (2, 4), 1, False), ("softmax", (4,), 1, True),
+    ("softmax", (2, 4), 1, False)])
+def test_negative_and_positive_axes_mean_the_same_axis(layer, shape, axis, same):
+    keras.utils.set_random_seed(0)
+    reference = _axis_model(shape, -1, layer)
+    result = kl.compare(reference, _axis_model(shape, axis, layer))
+    assert result.passed is same, str(result)
+
+
+def test_the_grader_error_message_points_at_the_issue_tracker():
+    from kfunc_lessons.engine import issues_url
+
+    assert issues_url() == "https://github.com/kfunc-lessons/kfunc-lessons/issues"
