@@ -29,7 +29,7 @@ from mkdocs.structure.files import File
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_FOLDERS = ("lessons", "exercises")
 sys.path.insert(0, str(ROOT / "scripts"))
-from sync_notebooks import colab_url, package_version, repository_url  # noqa: E402
+from sync_notebooks import colab_url, repository_url  # noqa: E402
 
 
 def on_config(config):
@@ -38,8 +38,10 @@ def on_config(config):
     config["repo_url"] = repository_url()
     config["repo_name"] = repository_url().removeprefix("https://github.com/")
     config["edit_uri"] = ""
-    # The version these pages document, in every page's footer.
-    config["copyright"] = f"Documents kfunc-lessons {package_version()}"
+    # The version these pages document (the installed package's), in every page's footer.
+    import kfunc_lessons  # light: its public names load lazily, Keras is not imported here
+
+    config["copyright"] = f"Documents kfunc-lessons {kfunc_lessons.__version__}"
     return config
 
 
