@@ -26,14 +26,15 @@ KINDS = ("units", "filters", "kernel_size", "activation", "no bias", "LSTM ->",
          "insert Dropout", "drop", "unshare", "reads", "fresh, untrained")
 
 
-AUTOMATIC = re.compile(
-    r"(?<![A-Za-z0-9_])(dense|conv2d|lstm|gru|simple_rnn|add|multiply|concatenate|re_lu|"
-    r"softmax|activation|dropout|lambda|input_layer|keras_tensor|functional|sequential|"
-    r"global_average_pooling2d)(_\d+)?(?![A-Za-z0-9_])")
+AUTOMATIC = re.compile(  # a quoted automatic name: 'dense', 'dense_7'
+    r"'(dense|conv2d|lstm|gru|simple_rnn|add|multiply|concatenate|re_lu|"
+    r"dropout|lambda|input_layer|keras_tensor|functional|sequential|global_average_pooling2d)"
+    r"(_\d+)?'")
 
 
 def _said(result) -> str:
-    return AUTOMATIC.sub(r"\1_N", f"{result.status}: {result.message}")
+    """Status, message and detail lines (largest difference, notes)."""
+    return AUTOMATIC.sub(r"'\1_N'", f"{result.status}: {result}")
 
 
 def _kind(description: str) -> str | None:
@@ -72,7 +73,27 @@ def _others():
             x = functional_block(64, 32, 16, "second")(functional_block(32, 16, 10, "first")(start))
         return keras.Model(start, layers.Dense(10, activation="softmax")(x))
 
+    def value_head_off():
+        series, features = keras.Input((20, 3), name="series"), keras.Input((10,), name="features")
+        merged = layers.concatenate([layers.LSTM(16)(series),
+                                     layers.Dense(16, activation="relu")(features)])
+        hidden = layers.Dense(32, activation="relu")(merged)
+        scaled = layers.Lambda(lambda t: t * 1.5, name="scale")(hidden)
+        value = layers.Dense(1, name="value")(scaled)
+        label = layers.Dense(3, activation="softmax", name="label")(hidden)
+        return keras.Model([series, features], {"label": label, "value": value})
+
+    def mixed():
+        previous = keras.mixed_precision.global_policy()
+        keras.mixed_precision.set_global_policy("mixed_float16")
+        try:
+            return functional()
+        finally:
+            keras.mixed_precision.set_global_policy(previous)
+
     return {
+        ("multi_input_output", "numbers differ in one head"): value_head_off(),
+        ("functional_equivalent", "mixed precision, right"): mixed(),
         ("sequential_blocks", "flat model"): blocks("flat"),
         ("sequential_blocks", "one block for all"): blocks("one block"),
         ("sequential_blocks", "Functional blocks"): blocks("functional"),

@@ -109,12 +109,14 @@ def _scaled(factor):
     return keras.Model(inputs, hidden * factor)
 
 
-@pytest.mark.parametrize(("factor", "passes"), [(2.0, True), (2.0 * (1 + 1e-7), True),
-                                                (2.0 * (1 + 1e-3), False), (-2.0, False)])
+@pytest.mark.parametrize(("factor", "passes"), [
+    (2.0, True), (2.0 * (1 + 1e-7), True), (2.0 * (1 + 1e-3), False), (-2.0, False),
+    (2e4, True), (2e4 * (1 + 5e-5), True),  # large outputs: the relative tolerance decides
+    (2e4 * (1 + 5e-4), False)])
 def test_a_constant_inside_an_op_is_judged_by_the_numbers_with_stated_tolerances(factor,
                                                                                  passes):
     keras.utils.set_random_seed(0)
-    result = kl.compare(_scaled(2.0), _scaled(factor))
+    result = kl.compare(_scaled(2e4 if factor > 100 else 2.0), _scaled(factor))
     assert result.passed is passes, str(result)
     assert result.step == ("done" if passes else "numbers")
     assert result.tolerance == {"rtol": 1e-4, "atol": 1e-5}
