@@ -496,11 +496,12 @@ def same_function(reference: keras.Model, model: keras.Model, seed: int = 0) -> 
     """Whether ``model`` computes what ``reference`` computes on a random batch: mutants keep
     the reference's weights in every layer they did not change, so a mutant that only adds a
     layer which does nothing at inference (a Dropout, a ReLU after a softmax) is the same
-    function with a different architecture."""
+    function with a different architecture. 256 samples: with 8, a ReLU after a linear output
+    that is negative on 6% of inputs looked like "the same function" in 6 runs out of 10."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    feeds = [rng.standard_normal((8, *t.shape[1:])).astype("float32") for t in reference.inputs]
+    feeds = [rng.standard_normal((256, *t.shape[1:])).astype("float32") for t in reference.inputs]
     if [tuple(t.shape) for t in model.inputs] != [tuple(t.shape) for t in reference.inputs]:
         return False
     feeds = feeds[0] if len(feeds) == 1 else feeds
