@@ -47,6 +47,12 @@ def _float32_config(layer: keras.layers.Layer) -> dict:
 
 
 def _copy_layer(layer: keras.layers.Layer, weights: list | None) -> keras.layers.Layer:
+    policy = getattr(getattr(layer, "dtype_policy", None), "name", "float32")
+    if not layer.weights and layer.built and policy == "float32":
+        # Nothing to change, so no copy: calling a built, weightless layer leaves it as it
+        # is, and a Lambda keeps its own function (Keras 3.9 and older re-create a Lambda
+        # from its config with the wrong globals: "name 'keras' is not defined").
+        return layer
     try:
         copy = type(layer).from_config(_float32_config(layer))
         if layer.weights:
