@@ -12,6 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks.common import median_seconds, write  # noqa: E402
+from scripts.solved_exercises import write_solved  # noqa: E402
 
 INCREMENT = """
 import time
@@ -96,19 +97,6 @@ for exercise in EXERCISES:
 """
 
 
-def _solved_exercises(directory: Path) -> None:
-    import nbformat
-
-    import kfunc_lessons as kl
-    from kfunc_lessons.exercises import EXERCISES
-
-    for exercise in EXERCISES:
-        notebook = nbformat.read(ROOT / "exercises" / f"{exercise.slug}.ipynb", as_version=4)
-        cell = next(c for c in notebook.cells if "exercise" in c.metadata.get("tags", []))
-        cell.source = kl.solution(exercise.id)
-        nbformat.write(notebook, directory / f"{exercise.slug}.ipynb")
-
-
 def grade_isolation(repeats: int = 5) -> dict:
     """`kfunc-lessons grade` (each file in its own process) against the same eight solved
     notebooks run and checked one after another in one process, as 0.1 did. Whole
@@ -117,7 +105,7 @@ def grade_isolation(repeats: int = 5) -> dict:
     import time
 
     with tempfile.TemporaryDirectory() as directory:
-        _solved_exercises(Path(directory))
+        write_solved(Path(directory))
         commands = {
             "isolated": [sys.executable, "-m", "kfunc_lessons.cli", "grade", directory],
             "one process": [sys.executable, "-c", IN_ONE_PROCESS, directory],

@@ -25,20 +25,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOLVE = """
-import sys
-from pathlib import Path
-import nbformat
-import kfunc_lessons as kl
-from kfunc_lessons.exercises import EXERCISES
-source, target = Path(sys.argv[1]), Path(sys.argv[2])
-for exercise in EXERCISES:
-    notebook = nbformat.read(source / f"{exercise.slug}.ipynb", as_version=4)
-    cell = next(c for c in notebook.cells if "exercise" in c.metadata.get("tags", []))
-    cell.source = kl.solution(exercise.id)
-    nbformat.write(notebook, target / f"{exercise.slug}.ipynb")
-print(kl.__file__)
-"""
+SOLVE = ROOT / "scripts" / "solved_exercises.py"  # imports only nbformat and the package
 
 
 def run(*command: str, **kwargs) -> subprocess.CompletedProcess:
@@ -74,7 +61,7 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(site), "TF_CPP_MIN_LOG_LEVEL": "3"}
     solved = work / "solved"
     solved.mkdir()
-    located = run(python, "-c", SOLVE, str(ROOT / "exercises"), str(solved),
+    located = run(python, str(SOLVE), str(ROOT / "exercises"), str(solved),
                   cwd=work, env=env).stdout.strip().splitlines()[-1]
     if not located.startswith(str(site)):
         sys.exit(f"graded with {located}, not with the installed wheel")

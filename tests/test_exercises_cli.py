@@ -11,21 +11,13 @@ from nbclient import NotebookClient
 import kfunc_lessons as kl
 from kfunc_lessons.cli import main
 from kfunc_lessons.exercises import EXERCISES
-
-
-def _solved_notebook(root, exercise):
-    notebook = nbformat.read(root / "exercises" / f"{exercise.slug}.ipynb", as_version=4)
-    cells = [c for c in notebook.cells if "exercise" in c.metadata.get("tags", [])]
-    assert len(cells) == 1, f"{exercise.slug} needs exactly one cell tagged 'exercise'"
-    cells[0].source = kl.solution(exercise.id)
-    return notebook
+from scripts.solved_exercises import solved_notebook, write_solved
 
 
 @pytest.fixture(scope="module")
 def solved_dir(root, tmp_path_factory):
     directory = tmp_path_factory.mktemp("solved")
-    for exercise in EXERCISES:
-        nbformat.write(_solved_notebook(root, exercise), directory / f"{exercise.slug}.ipynb")
+    write_solved(directory)
     return directory
 
 
@@ -50,7 +42,7 @@ def test_every_solved_exercise_passes_through_the_cli(solved_dir, capsys):
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.id for e in EXERCISES])
 def test_every_solved_exercise_passes_in_a_notebook(root, exercise, tmp_path):
-    notebook = _solved_notebook(root, exercise)
+    notebook = solved_notebook(exercise)
     notebook.cells.append(nbformat.v4.new_code_cell(
         f"_result = kl.check({exercise.id!r}, model)\nassert _result.passed, str(_result)"))
     NotebookClient(notebook, timeout=300, kernel_name="python3",

@@ -18,6 +18,7 @@ from kfunc_lessons.cli import main
 from kfunc_lessons.exercises import EXERCISES
 from kfunc_lessons.grading import grade_file
 from kfunc_lessons.isolation import _hand_over, _read_handover
+from scripts.solved_exercises import solved_notebook
 from tests.suites import EQUIVALENTS, mutants
 
 SOLUTION = kl.solution("residual_add")
@@ -177,13 +178,6 @@ def test_mutants_get_the_same_verdict_after_the_handover(exercise_id, tmp_path_f
 
 # ---- one bad file never touches the other verdicts ------------------------------------------
 
-def _solved(root, exercise):
-    notebook = nbformat.read(root / "exercises" / f"{exercise.slug}.ipynb", as_version=4)
-    cell = next(c for c in notebook.cells if "exercise" in c.metadata.get("tags", []))
-    cell.source = kl.solution(exercise.id)
-    return notebook
-
-
 def test_hostile_files_do_not_affect_the_other_exercises(root, tmp_path, capsys):
     hostile = {"residual_add": HOSTILE["os._exit(0)"][1],
                "shared_layers": HOSTILE["segfault"][1],
@@ -192,7 +186,7 @@ def test_hostile_files_do_not_affect_the_other_exercises(root, tmp_path, capsys)
         if exercise.id in hostile:
             _write(tmp_path, f"{exercise.slug}.py", hostile[exercise.id])
         else:
-            nbformat.write(_solved(root, exercise), tmp_path / f"{exercise.slug}.ipynb")
+            nbformat.write(solved_notebook(exercise), tmp_path / f"{exercise.slug}.ipynb")
     code = main(["grade", str(tmp_path), "--json", "--timeout", "60"])
     report = json.loads(capsys.readouterr().out)
     statuses = {r["exercise"]: r["status"] for r in report["results"]}
