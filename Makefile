@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1:8000
 SYSTEM_PACKAGES := graphviz chromium fonts-dejavu-core
 
-.PHONY: serve test site lint system-deps notebooks benchmarks mutation clean
+.PHONY: serve test site lint system-deps notebooks benchmarks mutation compat gpu-check clean
 
 serve: $(STAMP) system-deps
 	$(BIN)/mkdocs serve --strict --dev-addr $(HOST)
@@ -38,6 +38,18 @@ mutation: $(STAMP)
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children 2 || true
 	$(BIN)/python benchmarks/mutation.py
+
+# The grader suites and every notebook (under TensorFlow, then JAX) in one version profile's
+# own virtual environment, .compat/PROFILE: oldest (the declared minimums), colab (Colab's
+# runtime, Python 3.13) or latest. Needs that profile's Python (the script says how to get it).
+PROFILE ?= latest
+compat:
+	$(PYTHON) scripts/compat.py $(PROFILE)
+
+# The grader suites and the notebooks on a visible GPU, every verdict compared with the CPU's;
+# report in benchmarks/results/gpu_check.{json,md}. Any Keras backend, no Graphviz needed.
+gpu-check:
+	$(PYTHON) scripts/gpu_check.py
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)

@@ -27,16 +27,22 @@
 # `kl.hint(...)` line; `kl.solution(...)` shows the reference code (try first!).
 
 # %%
-# Colab only: install the course package. Locally, `make serve` / `make test` set everything up.
+# Colab only: install the course package (Colab's own TensorFlow and Keras are kept) and
+# print what pip added. Locally, `make serve` / `make test` set everything up.
+import json
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q",
+        [sys.executable, "-m", "pip",
+         "install", "-q", "--report", "/tmp/kfunc-lessons-install.json",
          "kfunc-lessons @ git+https://github.com/kfunc-lessons/kfunc-lessons"],
         check=True,
     )
+    with open("/tmp/kfunc-lessons-install.json") as report:
+        added = [p["metadata"] for p in json.load(report)["install"]]
+    print("installed:", ", ".join(f"{p['name']} {p['version']}" for p in added) or "nothing")
 
 # %%
 import keras

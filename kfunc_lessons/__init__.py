@@ -51,6 +51,9 @@ __version__ = "0.2.0.dev0"
 
 def __getattr__(name: str):
     if name in _EXPORTS:
+        from kfunc_lessons.compatibility import require_supported_versions
+
+        require_supported_versions()
         value = getattr(importlib.import_module(_EXPORTS[name]), name)
         globals()[name] = value
         return value

@@ -21,6 +21,10 @@ from collections.abc import Callable
 
 import keras
 
+from kfunc_lessons.compatibility import require_supported_versions
+
+require_supported_versions()  # proven on Keras 3.10 and newer
+
 __all__ = ["as_functional", "insert_after", "layer_names", "replace_layer", "wrap_layer"]
 
 

@@ -16,24 +16,33 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 from pathlib import Path
 
-import jupytext
-
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("lessons", "exercises")
 BADGE = re.compile(r"\(https://colab\.research\.google\.com/github/[^)]*\)")
 # The install cell: from its marker comment up to the next cell.
 INSTALL_CELL = re.compile(r"# %%\n# Colab only: install.*?(?=\n\n# %%)", re.DOTALL)
+# pip's default "only if needed" strategy keeps what Colab already has in the package's range
+# (TensorFlow, Keras, NumPy); `make compat PROFILE=colab` runs these same arguments and fails
+# if they replace any of Colab's pins. The report says what was actually installed.
+PIP_REPORT = "/tmp/kfunc-lessons-install.json"
+PIP_INSTALL_ARGS = ("install", "-q", "--report", PIP_REPORT)
 INSTALL_TEMPLATE = """# %%
-# Colab only: install the course package. Locally, `make serve` / `make test` set everything up.
+# Colab only: install the course package (Colab's own TensorFlow and Keras are kept) and
+# print what pip added. Locally, `make serve` / `make test` set everything up.
+import json
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q",
+        [sys.executable, "-m", "pip",
+         {pip_args},
          "{requirement}"],
         check=True,
-    )"""
+    )
+    with open("{report}") as report:
+        added = [p["metadata"] for p in json.load(report)["install"]]
+    print("installed:", ", ".join(f"{{p['name']}} {{p['version']}}" for p in added) or "nothing")"""
 RELEASE = re.compile(r"\d+\.\d+\.\d+")
 
 
@@ -67,7 +76,9 @@ def expected_source(py_path: Path) -> str:
     text = py_path.read_text()
     notebook = py_path.with_suffix(".ipynb").relative_to(ROOT).as_posix()
     text = BADGE.sub(f"({colab_url(notebook)})", text)
-    install = INSTALL_TEMPLATE.format(requirement=install_requirement())
+    install = INSTALL_TEMPLATE.format(
+        requirement=install_requirement(), report=PIP_REPORT,
+        pip_args=", ".join(f'"{a}"' for a in PIP_INSTALL_ARGS))
     text, count = INSTALL_CELL.subn(lambda _: install, text, count=1)
     if count != 1:
         raise SystemExit(f"{py_path.name}: no '# Colab only: install' cell")
@@ -75,6 +86,8 @@ def expected_source(py_path: Path) -> str:
 
 
 def expected_notebook(py_path: Path, source: str) -> str:
+    import jupytext  # here, so that scripts/compat.py can use this module without it
+
     notebook = jupytext.reads(source, fmt="py:percent")
     for number, cell in enumerate(notebook.cells):
         cell.id = f"cell-{number:03d}"  # stable ids: regenerating changes nothing
