@@ -7,12 +7,15 @@ import math
 import keras
 
 from kfunc_lessons._keras_graph import UntraceableModel
+from kfunc_lessons.compatibility import require_supported_versions
 from kfunc_lessons.engine import Task, run_check
 from kfunc_lessons.execute import LayerCopyError, ModelRunError, run_trace
-from kfunc_lessons.exercises import EXERCISES, RESIDUAL_SHAPE_ERROR, get_exercise
+from kfunc_lessons.exercises import EXERCISES, explain_error, get_exercise
 from kfunc_lessons.graph import canonical_graph
 from kfunc_lessons.references import random_probe, reference, solution_source
 from kfunc_lessons.result import CheckResult
+
+require_supported_versions()  # before any grader code meets an older Keras
 
 
 def list_exercises() -> list[str]:
@@ -90,8 +93,8 @@ def hint(exercise_id: str, level: int = 1, error: BaseException | str | None = N
     exercise = get_exercise(exercise_id)
     level = max(1, min(int(level), len(exercise.hints)))
     text = f"Hint {level}/{len(exercise.hints)}: {exercise.hints[level - 1]}"
-    if error is not None and "incompatible shapes" in str(error).lower():
-        text = f"About your error: {RESIDUAL_SHAPE_ERROR}\n\n{text}"
+    if error is not None and (explained := explain_error(error)):
+        text = f"About your error: {explained}\n\n{text}"
     return text
 
 

@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from kfunc_lessons.formats import FORMATS, parse_points, render
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _STYLE = {"passed": "green", "failed": "red", "not_attempted": "yellow", "error": "magenta"}
 
@@ -79,13 +81,16 @@ def cmd_grade(args, console: Console) -> int:
     from kfunc_lessons.exercises import EXERCISES
     from kfunc_lessons.grading import grade_directory
 
+    _check_point_ids(args.points)
     directory = Path(args.directory)
     if not directory.is_dir():
         what = "does not exist" if not directory.exists() else "is not a directory"
         console.print(f"{directory} {what}; give the directory that holds your exercise "
                       "notebooks", style="red", markup=False)
         return EXIT_FAILED
-    with Progress(console=console, transient=True, disable=args.json) as progress:
+    if args.json:
+        args.format = "json"
+    with Progress(console=console, transient=True, disable=args.format != "table") as progress:
         task = progress.add_task("Grading", total=len(EXERCISES))
 
         def on_start(exercise):
@@ -95,17 +100,37 @@ def cmd_grade(args, console: Console) -> int:
         for result in grade_directory(directory, timeout=args.timeout, on_start=on_start):
             results.append(result)
             progress.advance(task)
-    passed = sum(r.passed for r in results)
-    if args.json:
-        print(json.dumps({"passed": passed, "total": len(results),
-                          "results": [r.to_dict() for r in results]}, indent=2))
-    else:
+    if args.format == "table":
+        passed = sum(r.passed for r in results)
         table = Table("exercise", "status", "feedback", title=f"{passed}/{len(results)} passed")
         for r in results:
             table.add_row(r.exercise, f"[{_STYLE[r.status]}]{r.status}[/]",
                           r.message.replace("[", r"\["))
         console.print(table)
-    return EXIT_OK if passed == len(results) else EXIT_FAILED
+    else:
+        text = render(args.format, results, args.points, args.base64)
+        if args.output:
+            Path(args.output).write_text(text if text.endswith("\n") else text + "\n")
+        else:
+            print(text)
+    return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def cmd_autograder(args, console: Console) -> int:
+    from kfunc_lessons.autograder import classroom_workflow, write_gradescope_zip
+
+    points = args.points_text
+    if points:
+        _check_point_ids(parse_points(points))
+    if args.platform == "gradescope":
+        write_gradescope_zip(args.out, points=points, timeout=args.timeout)
+        what = "upload it in Gradescope's Configure Autograder page (Zip file upload)"
+    else:
+        Path(args.out).write_text(classroom_workflow(points=points, timeout=args.timeout))
+        what = ("commit it as .github/workflows/classroom.yml in the assignment's template "
+                "repository")
+    console.print(f"wrote {args.out}: {what}", markup=False)
+    return EXIT_OK
 
 
 def cmd_hint(args, console: Console) -> int:
@@ -132,6 +157,32 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _points(text: str) -> float | dict[str, float]:
+    try:
+        points = parse_points(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number or id=number,..., got {text!r}") from None
+    values = points.values() if isinstance(points, dict) else [points]
+    if any(v < 0 for v in values):
+        raise argparse.ArgumentTypeError("points cannot be negative")
+    return points
+
+
+def _points_text(text: str) -> str:
+    _points(text)  # the same checks; the set-ups pass the text on to `grade`
+    return text
+
+
+def _check_point_ids(points: float | dict[str, float]) -> None:
+    """Points for an unknown exercise id: the usage error that names the valid ids (checked
+    here, after Keras has started quietly, not while the arguments are parsed)."""
+    from kfunc_lessons.exercises import get_exercise
+
+    for exercise_id in points if isinstance(points, dict) else ():
+        get_exercise(exercise_id)
+
+
 def _timeout_option(parser: argparse.ArgumentParser) -> None:
     from kfunc_lessons.learner_files import DEFAULT_TIMEOUT
 
@@ -153,9 +204,26 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=cmd_check)
     grade = sub.add_parser("grade", help="grade every exercise in a directory")
     grade.add_argument("directory", nargs="?", default="exercises")
-    grade.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+    grade.add_argument("--format", choices=FORMATS, default="table",
+                       help="table (default), json, gradescope (results.json), classroom "
+                       "(GitHub Classroom runner result), junit (JUnit XML)")
+    grade.add_argument("--json", action="store_true", help="the same as --format json")
+    grade.add_argument("--points", type=_points, default=1.0, metavar="POINTS",
+                       help="points per exercise for gradescope/classroom: a number for "
+                       "every exercise, or id=points,... (others get 1)")
+    grade.add_argument("--base64", action="store_true",
+                       help="classroom: base64-encode, as $GITHUB_OUTPUT needs")
+    grade.add_argument("--output", metavar="FILE", help="write the verdicts to FILE")
     _timeout_option(grade)
     grade.set_defaults(run=cmd_grade)
+    autograder = sub.add_parser(
+        "autograder", help="write a Gradescope autograder zip or a GitHub Classroom workflow")
+    autograder.add_argument("platform", choices=("gradescope", "classroom"))
+    autograder.add_argument("out", help="the .zip (gradescope) or .yml (classroom) to write")
+    autograder.add_argument("--points", dest="points_text", type=_points_text, default=None,
+                            metavar="POINTS", help="points per exercise, as for grade")
+    _timeout_option(autograder)
+    autograder.set_defaults(run=cmd_autograder)
     hint = sub.add_parser("hint", help="a hint for an exercise")
     hint.add_argument("exercise_id")
     hint.add_argument("--level", type=int, default=1)
@@ -169,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kfunc-lessons`` console script."""
     args = build_parser().parse_args(argv)
+    from kfunc_lessons.compatibility import version_problem
+
+    if problem := version_problem():
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
     _start_backend_quietly(isolation=args.run in (cmd_check, cmd_grade))
     console = _console()
     from kfunc_lessons.exercises import UnknownExercise

@@ -136,7 +136,12 @@ def run_chunks(chunks: list[Chunk], file_name: str) -> object:
             stopped = _stopped(exc)
             if not isinstance(exc, Exception):
                 stopped += f" {defined} `model`; the check needs your code to run to the end"
-            raise LearnerFileError(stopped + (f"\n    at {where}" if where else "")) from None
+            from kfunc_lessons.exercises import explain_error
+
+            explained = explain_error(exc)
+            raise LearnerFileError(stopped + (f"\n    at {where}" if where else "")
+                                   + (f"\nAbout this error: {explained}" if explained else "")
+                                   ) from None
     if "model" not in namespace:
         raise LearnerFileError(f"{file_name} never defines a variable named `model`; the "
                                "check grades `model`")

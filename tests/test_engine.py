@@ -253,3 +253,24 @@ def test_load_starter_is_trained_and_fresh_each_call():
     assert accuracy > 0.6, accuracy  # chance is 0.1
     with pytest.raises(ValueError, match="no starter"):
         kl.load_starter("residual_add")
+
+
+def test_the_residual_shape_error_is_explained_with_the_learners_own_shapes(tmp_path):
+    """The classic blog recipe, run from a learner's file, and a different width: the
+    explanation names the shapes the learner hit and the projection that fixes it."""
+    from kfunc_lessons.grading import grade_file
+
+    recipe = ("import keras\nfrom keras import layers\ninputs = keras.Input(shape=(10,))\n"
+              "model = keras.Model(inputs, layers.add([inputs, layers.Dense(64)(inputs)]))\n")
+    (tmp_path / "blog.py").write_text(recipe)
+    result = grade_file("residual_add", tmp_path / "blog.py", timeout=60)
+    assert result.status == "error" and result.step == "run"
+    assert "Received shapes (10,) and (64,)" in result.message
+    assert 0 < result.message.index("at blog.py, line 4") < result.message.index(
+        "\nAbout this error: ")
+    assert "layers.Dense(64)(inputs)" in result.message
+    from kfunc_lessons.exercises import explain_error
+
+    wide = explain_error("Inputs have incompatible shapes. Received shapes (5, 8) and (5, 32)")
+    assert "(5, 8) and (5, 32)" in wide and "layers.Dense(32)(inputs)" in wide
+    assert explain_error(ValueError("something else")) is None

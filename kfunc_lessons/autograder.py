@@ -1,0 +1,137 @@
+"""Ready-made autograder set-ups: a Gradescope zip and a GitHub Classroom workflow.
+
+Both install this same version of the package (a release pins it; a development version
+installs from the repository) and grade with `kfunc-lessons grade`, so what a teacher tests
+locally is what grades the class.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+from kfunc_lessons import __version__
+
+GRADESCOPE_SETUP = """#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder image (Ubuntu, as root).
+set -euxo pipefail
+apt-get update
+apt-get install -y python3 python3-pip python3-venv graphviz
+python3 -m venv /opt/kfunc
+/opt/kfunc/bin/pip install --upgrade pip
+/opt/kfunc/bin/pip install {requirement}
+"""
+
+# AUTOGRADER_ROOT and KFUNC_LESSONS let a test run this script in a temporary layout.
+GRADESCOPE_RUN = """#!/usr/bin/env bash
+# Gradescope runs this for each submission: grade /autograder/submission into
+# /autograder/results/results.json. A grader failure still writes a results.json, with one
+# visible failed test that says what went wrong.
+set -u
+root="${{AUTOGRADER_ROOT:-/autograder}}"
+grader="${{KFUNC_LESSONS:-/opt/kfunc/bin/kfunc-lessons}}"
+results="$root/results/results.json"
+mkdir -p "$root/results"
+rm -f "$results"
+"$grader" grade "$root/submission" --format gradescope --output "$results" {options} \\
+    2> "$root/results/grader-stderr.txt"
+status=$?
+if [ ! -s "$results" ]; then
+    python3 - "$results" "$status" "$root/results/grader-stderr.txt" <<'PY'
+import json, sys
+path, status, stderr = sys.argv[1], sys.argv[2], open(sys.argv[3], errors="replace").read()
+output = ("The grader could not produce a verdict (exit status " + status + "). "
+          "Tell your teacher; this is not about your code.\\n" + stderr[-2000:])
+json.dump({{"score": 0.0, "tests": [{{"name": "grader", "score": 0.0, "max_score": 0.0,
+          "status": "failed", "output": output, "visibility": "visible"}}]}}, open(path, "w"))
+PY
+fi
+exit 0
+"""
+
+CLASSROOM_WORKFLOW = """# GitHub Classroom autograding for a student repository that holds the
+# course's exercises/ folder. Written by `kfunc-lessons autograder classroom`
+# (kfunc-lessons {version}).
+name: Autograding
+on:
+  push:
+  workflow_dispatch:
+permissions:
+  checks: write
+  actions: read
+  contents: read
+jobs:
+  autograding:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: Install the grader
+        run: |
+          sudo apt-get update && sudo apt-get install -y graphviz
+          pip install {requirement}
+      - name: Grade the exercises
+        id: kfunc
+        run: >-
+          echo "result=$(kfunc-lessons grade exercises --format classroom --base64{options}
+          || true)" >> "$GITHUB_OUTPUT"
+      - name: Report the points
+        uses: classroom-resources/autograding-grading-reporter@v1
+        env:
+          KFUNC_RESULTS: "${{{{ steps.kfunc.outputs.result }}}}"
+        with:
+          runners: kfunc
+"""
+
+
+def requirement() -> str:
+    """What the set-ups install: this release, or the repository for a development version."""
+    if re.fullmatch(r"\d+\.\d+\.\d+", __version__):
+        return f"kfunc-lessons=={__version__}"
+    urls = metadata.metadata("kfunc-lessons").get_all("Project-URL") or []
+    repository = next((u.split(", ", 1)[1] for u in urls if u.startswith("Repository")),
+                      "https://github.com/kfunc-lessons/kfunc-lessons")
+    return f"kfunc-lessons @ git+{repository}"
+
+
+def _options(points: str | None, timeout: float | None) -> str:
+    options = []
+    if points:
+        options += ["--points", points]
+    if timeout:
+        options += ["--timeout", f"{timeout:g}"]
+    return "".join(f" {shlex.quote(o)}" for o in options)
+
+
+def write_gradescope_zip(out: Path | str, points: str | None = None,
+                         timeout: float | None = None) -> Path:
+    """Write the zip Gradescope's "Zip file upload" takes: `setup.sh` and `run_autograder`
+    at its root, executable."""
+    out = Path(out)
+    files = {
+        "setup.sh": GRADESCOPE_SETUP.format(requirement=shlex.quote(requirement())),
+        "run_autograder": GRADESCOPE_RUN.format(options=_options(points, timeout).strip()),
+        "kfunc-lessons.json": json.dumps({"kfunc-lessons": __version__,
+                                          "requirement": requirement()}, indent=2) + "\n",
+    }
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o100755 << 16  # a regular file, rwxr-xr-x
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, text)
+    return out
+
+
+def classroom_workflow(points: str | None = None, timeout: float | None = None) -> str:
+    """The workflow file (`.github/workflows/classroom.yml`) for a student repository."""
+    return CLASSROOM_WORKFLOW.format(version=__version__,
+                                     requirement=shlex.quote(requirement()),
+                                     options=_options(points, timeout))
