@@ -90,16 +90,21 @@ def cmd_grade(args, console: Console) -> int:
         return EXIT_FAILED
     if args.json:
         args.format = "json"
-    with Progress(console=console, transient=True, disable=args.format != "table") as progress:
-        task = progress.add_task("Grading", total=len(EXERCISES))
+    if args.format != "table":
+        # No progress display at all: even a disabled one writes a newline on rich 13.0,
+        # which would corrupt the output that $GITHUB_OUTPUT and parsers read.
+        results = list(grade_directory(directory, timeout=args.timeout))
+    else:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Grading", total=len(EXERCISES))
 
-        def on_start(exercise):
-            progress.update(task, description=f"Grading {exercise.id}")
+            def on_start(exercise):
+                progress.update(task, description=f"Grading {exercise.id}")
 
-        results = []
-        for result in grade_directory(directory, timeout=args.timeout, on_start=on_start):
-            results.append(result)
-            progress.advance(task)
+            results = []
+            for result in grade_directory(directory, timeout=args.timeout, on_start=on_start):
+                results.append(result)
+                progress.advance(task)
     if args.format == "table":
         passed = sum(r.passed for r in results)
         table = Table("exercise", "status", "feedback", title=f"{passed}/{len(results)} passed")
@@ -114,6 +119,33 @@ def cmd_grade(args, console: Console) -> int:
         else:
             print(text)
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def cmd_grade_class(args, console: Console) -> int:
+    from kfunc_lessons.class_grading import grade_class, students_in, write_report
+
+    root = Path(args.root)
+    if not root.is_dir():
+        console.print(f"{root} is not a directory; give the folder that holds one folder per "
+                      "student", style="red", markup=False)
+        return EXIT_USAGE
+    students = students_in(root)
+    if not students:
+        console.print(f"{root} holds no student folders", style="red", markup=False)
+        return EXIT_USAGE
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Grading the class", total=len(students))
+        report = grade_class(root, timeout=args.timeout,
+                             memory_limit=int(args.memory_limit * 2**30) or None,
+                             workers=args.jobs,
+                             on_student_done=lambda _: progress.advance(task))
+    csv_path, html_path = write_report(report, Path(args.out))
+    table = Table("exercise", "passed", title=f"{len(students)} students")
+    for exercise_id in {r.exercise: None for rs in report.grades.values() for r in rs}:
+        table.add_row(exercise_id, f"{report.pass_rate(exercise_id):.0%}")
+    console.print(table)
+    console.print(f"wrote {csv_path} and {html_path}", markup=False)
+    return EXIT_OK
 
 
 def cmd_autograder(args, console: Console) -> int:
@@ -216,6 +248,20 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--output", metavar="FILE", help="write the verdicts to FILE")
     _timeout_option(grade)
     grade.set_defaults(run=cmd_grade)
+    grade_class = sub.add_parser(
+        "grade-class", help="grade every student folder under ROOT; write grades.csv and "
+        "report.html")
+    grade_class.add_argument("root", help="a folder holding one folder per student, each a "
+                             "copy of exercises/")
+    grade_class.add_argument("--out", default="class-report", help="where to write "
+                             "grades.csv and report.html (default: class-report)")
+    grade_class.add_argument("--memory-limit", type=float, default=6.0, metavar="GB",
+                             help="address space per learner process, in GiB (default 6; "
+                             "0 for none)")
+    grade_class.add_argument("--jobs", type=int, default=None,
+                             help="files run at once (default: one per core)")
+    _timeout_option(grade_class)
+    grade_class.set_defaults(run=cmd_grade_class)
     autograder = sub.add_parser(
         "autograder", help="write a Gradescope autograder zip or a GitHub Classroom workflow")
     autograder.add_argument("platform", choices=("gradescope", "classroom"))
@@ -242,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem := version_problem():
         print(problem, file=sys.stderr)
         return EXIT_USAGE
-    _start_backend_quietly(isolation=args.run in (cmd_check, cmd_grade))
+    _start_backend_quietly(isolation=args.run in (cmd_check, cmd_grade, cmd_grade_class))
     console = _console()
     from kfunc_lessons.exercises import UnknownExercise
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
 from kfunc_lessons.exercises import EXERCISES, Exercise
 from kfunc_lessons.isolation import DEFAULT_TIMEOUT, Handover, run_isolated
-from kfunc_lessons.learner_files import SUFFIXES, LearnerFileError, read_chunks
+from kfunc_lessons.learner_files import SUFFIXES, Chunk, LearnerFileError, read_chunks
 from kfunc_lessons.result import CheckResult
 
 
@@ -27,13 +27,23 @@ def exercise_file(directory: Path, exercise: Exercise) -> Path | None:
     return None
 
 
-def _run(exercise_id: str, path: Path, timeout: float, memory_limit: int | None) -> Handover:
+def _read(exercise_id: str, path: Path) -> list[Chunk] | CheckResult:
     try:
-        chunks = read_chunks(path)
+        return read_chunks(path)
     except LearnerFileError as exc:
-        return Handover(result=CheckResult(exercise_id, "error", str(exc), step="run"))
-    return run_isolated(exercise_id, chunks, path.name, path.resolve().parent,
+        return CheckResult(exercise_id, "error", str(exc), step="run")
+
+
+def _execute(exercise_id: str, code: list[Chunk] | CheckResult, path: Path, timeout: float,
+             memory_limit: int | None) -> Handover:
+    if isinstance(code, CheckResult):
+        return Handover(result=code)
+    return run_isolated(exercise_id, code, path.name, path.resolve().parent,
                         timeout=timeout, memory_limit=memory_limit)
+
+
+def _run(exercise_id: str, path: Path, timeout: float, memory_limit: int | None) -> Handover:
+    return _execute(exercise_id, _read(exercise_id, path), path, timeout, memory_limit)
 
 
 def _verdict(exercise_id: str, handover: Handover) -> CheckResult:
@@ -58,6 +68,38 @@ def grade_file(exercise_id: str, path: Path | str, *, timeout: float = DEFAULT_T
     return _verdict(exercise_id, _run(exercise_id, Path(path), timeout, memory_limit))
 
 
+Submitted = dict[str, "Future[Handover]"]
+
+
+def submit_directory(pool: Executor, directory: Path, *, timeout: float,
+                     memory_limit: int | None) -> Submitted:
+    """Read every exercise file in ``directory`` now, then queue its code on ``pool``.
+
+    Reading first means that code which deletes or rewrites files cannot change what the
+    other exercises are graded on.
+    """
+    files = {exercise.id: path for exercise in EXERCISES
+             if (path := exercise_file(directory, exercise))}
+    code = {exercise_id: _read(exercise_id, path) for exercise_id, path in files.items()}
+    return {exercise_id: pool.submit(_execute, exercise_id, code[exercise_id], path, timeout,
+                                     memory_limit)
+            for exercise_id, path in files.items()}
+
+
+def collect_directory(directory: Path, submitted: Submitted,
+                      on_start: Callable[[Exercise], None] | None = None,
+                      ) -> Iterator[CheckResult]:
+    """The verdicts for what `submit_directory` queued, in teaching order, computed here."""
+    for exercise in EXERCISES:
+        if on_start is not None:
+            on_start(exercise)
+        if exercise.id not in submitted:
+            yield CheckResult(exercise.id, "not_attempted", f"no {exercise.slug}.ipynb or "
+                              f".py in {directory}", step="run")
+            continue
+        yield _verdict(exercise.id, submitted[exercise.id].result())
+
+
 def grade_directory(directory: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
                     memory_limit: int | None = None,
                     on_start: Callable[[Exercise], None] | None = None,
@@ -68,15 +110,6 @@ def grade_directory(directory: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
     """
     directory = Path(directory)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        started: dict[str, Future] = {
-            exercise.id: pool.submit(_run, exercise.id, path, timeout, memory_limit)
-            for exercise in EXERCISES if (path := exercise_file(directory, exercise))
-        }
-        for exercise in EXERCISES:
-            if on_start is not None:
-                on_start(exercise)
-            if exercise.id not in started:
-                yield CheckResult(exercise.id, "not_attempted", f"no {exercise.slug}.ipynb or "
-                                  f".py in {directory}", step="run")
-                continue
-            yield _verdict(exercise.id, started[exercise.id].result())
+        submitted = submit_directory(pool, directory, timeout=timeout,
+                                     memory_limit=memory_limit)
+        yield from collect_directory(directory, submitted, on_start)
