@@ -98,8 +98,8 @@ def main() -> None:
     isolated, together = (statistics.median(times[name]) for name in commands)
     row = {
         "measure": f"grade-class, {args.students} students ({counts['solved']} solved, "
-                   f"{counts['wrong']} wrong, {counts['missing']} missing files), each file "
-                   "in its own process, vs all in one process",
+                   f"{counts['wrong']} wrong, {counts['missing']} missing files), each student "
+                   "in a process of their own, vs all in one process",
         "median": f"{isolated:.0f} s vs {together:.0f} s ({args.repeats} runs each)",
         "students per minute": f"{args.students / isolated * 60:.0f} vs "
                                f"{args.students / together * 60:.0f}",

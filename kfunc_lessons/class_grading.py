@@ -1,10 +1,12 @@
 """Grade a whole class: each sub-folder of a root folder is one student's copy of `exercises/`.
 
 Every student's folder is copied into a private temporary folder, every file is read before
-any code runs, and each file's code runs in a process of its own (`kfunc_lessons.isolation`)
-with a time and a memory limit, across all cores. A student whose code loops, crashes, exits
-or deletes files gets an error for that exercise; the other students, the submissions and the
-report are never touched. Writes `grades.csv` and a self-contained `report.html`.
+any code runs, and each student's code runs in a process of its own
+(`kfunc_lessons.isolation.run_isolated_batch`: each file in a fresh namespace, with its own
+time limit) with a memory limit, students in parallel across all cores. A student whose code
+loops, crashes, exits or deletes files gets an error for that exercise; the other students,
+the submissions and the report are never touched. Writes `grades.csv` and a self-contained
+`report.html`.
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
             copies[student.name] = shutil.copytree(student, private / "exercises",
                                                    symlinks=True)
             submitted[student.name] = submit_directory(
-                pool, copies[student.name], timeout=timeout, memory_limit=memory_limit)
+                pool, copies[student.name], timeout=timeout, memory_limit=memory_limit,
+                one_process=True)
         try:
             for student in students:
                 grades[student.name] = list(collect_directory(student, submitted[student.name]))

@@ -13,7 +13,13 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
 from kfunc_lessons.exercises import EXERCISES, Exercise
-from kfunc_lessons.isolation import DEFAULT_TIMEOUT, Handover, run_isolated
+from kfunc_lessons.isolation import (
+    DEFAULT_TIMEOUT,
+    Handover,
+    Job,
+    run_isolated,
+    run_isolated_batch,
+)
 from kfunc_lessons.learner_files import SUFFIXES, Chunk, LearnerFileError, read_chunks
 from kfunc_lessons.result import CheckResult
 
@@ -68,22 +74,36 @@ def grade_file(exercise_id: str, path: Path | str, *, timeout: float = DEFAULT_T
     return _verdict(exercise_id, _run(exercise_id, Path(path), timeout, memory_limit))
 
 
-Submitted = dict[str, "Future[Handover]"]
+Submitted = dict[str, Callable[[], Handover]]
 
 
 def submit_directory(pool: Executor, directory: Path, *, timeout: float,
-                     memory_limit: int | None) -> Submitted:
-    """Read every exercise file in ``directory`` now, then queue its code on ``pool``.
+                     memory_limit: int | None, one_process: bool = False) -> Submitted:
+    """Read every exercise file in ``directory`` now, then queue its code on ``pool``: each
+    file in a process of its own, or with ``one_process`` all of them one after another in
+    one process (a student's files, in `grade-class`: much faster, still never in the
+    process that grades).
 
     Reading first means that code which deletes or rewrites files cannot change what the
-    other exercises are graded on.
+    other exercises are graded on. Returns, per exercise found, a call that waits for its
+    `Handover`.
     """
     files = {exercise.id: path for exercise in EXERCISES
              if (path := exercise_file(directory, exercise))}
     code = {exercise_id: _read(exercise_id, path) for exercise_id, path in files.items()}
-    return {exercise_id: pool.submit(_execute, exercise_id, code[exercise_id], path, timeout,
-                                     memory_limit)
-            for exercise_id, path in files.items()}
+    if not one_process:
+        return {exercise_id: pool.submit(_execute, exercise_id, code[exercise_id], path,
+                                         timeout, memory_limit).result
+                for exercise_id, path in files.items()}
+    ready = {i: Handover(result=c) for i, c in code.items() if isinstance(c, CheckResult)}
+    jobs = [Job(i, c, files[i].name) for i, c in code.items() if not isinstance(c, CheckResult)]
+    batch: Future[list[Handover]] = pool.submit(
+        run_isolated_batch, jobs, directory.resolve(), timeout=timeout,
+        memory_limit=memory_limit)
+    waits: Submitted = {i: (lambda h=h: h) for i, h in ready.items()}
+    for index, job in enumerate(jobs):
+        waits[job.exercise_id] = lambda index=index: batch.result()[index]
+    return waits
 
 
 def collect_directory(directory: Path, submitted: Submitted,
@@ -97,7 +117,7 @@ def collect_directory(directory: Path, submitted: Submitted,
             yield CheckResult(exercise.id, "not_attempted", f"no {exercise.slug}.ipynb or "
                               f".py in {directory}", step="run")
             continue
-        yield _verdict(exercise.id, submitted[exercise.id].result())
+        yield _verdict(exercise.id, submitted[exercise.id]())
 
 
 def grade_directory(directory: Path | str, *, timeout: float = DEFAULT_TIMEOUT,

@@ -32,6 +32,12 @@ def graded(tmp_path_factory):
     for student, code in HOSTILE.items():
         (root / student / "03_residual_add.py").write_text(code)
     write_solved(root / "erin", [SOLVED["sequential_baseline"]])  # survives erin's deletion
+    # A student's files share one process; one that ends it or hangs must not cost the next.
+    for student, first in (("henry", "import os\nos._exit(0)\n"),
+                           ("ivan", "while True:\n    pass\n")):
+        (root / student).mkdir()
+        (root / student / "01_sequential_baseline.py").write_text(first)
+        write_solved(root / student, [SOLVED["residual_add"]])
     before = sorted(p.relative_to(root) for p in root.rglob("*"))
     out = root.parent / "report"
     code = main(["grade-class", str(root), "--out", str(out), "--timeout", "10"])
@@ -46,7 +52,10 @@ def test_every_student_gets_the_verdict_their_own_code_earns(graded):
     assert list(rows) == sorted(rows)
     attempted = {student: row["residual_add"] for student, row in rows.items()}
     assert attempted == {"<i>grace": "not_attempted", "alice": "passed", "bob": "failed",
-                         "carol": "error", "dave": "error", "erin": "error", "frank": "error"}
+                         "carol": "error", "dave": "error", "erin": "error", "frank": "error",
+                         "henry": "passed", "ivan": "passed"}
+    assert rows["henry"]["sequential_baseline"] == "error"
+    assert rows["ivan"]["sequential_baseline"] == "error"
     assert rows["alice"]["sequential_baseline"] == rows["erin"]["sequential_baseline"] == "passed"
     assert rows["alice"]["passed"] == "2" and rows["bob"]["passed"] == "0"
     untouched = [e.id for e in EXERCISES if e.id not in ("sequential_baseline", "residual_add")]
@@ -64,8 +73,8 @@ def test_the_report_names_each_error_and_escapes_what_students_wrote(graded):
     page = (out / "report.html").read_text()
     assert "<i>grace" not in page and "&lt;i&gt;grace" in page
     assert "<script" not in page and "http" not in page  # self-contained
-    for words in ("ran longer than 10 s", "signal 11", "deleted it all", "MemoryError",
-                  "has units=32; the exercise needs units=64"):
+    for words in ("ran longer than 10 s", "signal 11", "os._exit(0)", "deleted it all",
+                  "MemoryError", "has units=32; the exercise needs units=64"):
         assert words in page, words
-    assert "<td>residual_add</td><td>14%</td>" in page  # alice, of 7 students
-    assert "<li>7 × Not attempted</li>" in page  # grouped, not one line per student
+    assert "<td>residual_add</td><td>33%</td>" in page  # alice, henry, ivan: 3 of 9
+    assert "<li>9 × Not attempted</li>" in page  # grouped, not one line per student
