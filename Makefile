@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := graphviz chromium fonts-dejavu-core
 .PHONY: serve test site lint system-deps notebooks benchmarks mutation compat gpu-check clean
 
 serve: $(STAMP) system-deps
-	$(BIN)/mkdocs serve --strict --dev-addr $(HOST)
+	KFUNC_SITE_CACHE=true $(BIN)/mkdocs serve --strict --dev-addr $(HOST)
 
 site: $(STAMP) system-deps
 	$(BIN)/mkdocs build --strict

@@ -9,6 +9,11 @@
 - Notebook kernels use the IPython profile in ``scripts/ipython``, which keeps TensorFlow's
   native start-up lines out of the pages.
 - ``repo_url`` comes from pyproject.toml's one repository URL.
+- With ``KFUNC_SITE_CACHE=true`` (``make serve``), executed notebooks are cached under a
+  fingerprint of what they run with (the package's files, the IPython profile, the versions
+  of Keras, TensorFlow and the notebook tools), so changing any of those re-executes them;
+  ``mkdocs serve`` also re-pairs an edited lesson ``.py`` with its ``.ipynb``. Builds without
+  the variable (the tests, CI) execute every notebook.
 - ``<!-- results:NAME -->`` in a page is replaced by a table from
   ``benchmarks/results/NAME.json``.
 """
@@ -31,11 +36,48 @@ NOTEBOOK_FOLDERS = ("lessons", "exercises")
 sys.path.insert(0, str(ROOT / "scripts"))
 from sync_notebooks import colab_url, repository_url  # noqa: E402
 
+CACHE_ROOT = ROOT / ".cache" / "mkdocs-jupyter"
+FINGERPRINTED = ("kfunc_lessons", "scripts/ipython")
+VERSIONED = ("keras", "tensorflow", "jax", "mkdocs-jupyter", "nbconvert", "ipykernel")
+_command = {"name": None}
+
+
+def execution_fingerprint() -> str:
+    """A hash of everything a notebook's outputs depend on besides its own bytes."""
+    import hashlib
+    from importlib import metadata
+
+    hasher = hashlib.sha256()
+    for folder in FINGERPRINTED:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                hasher.update(path.relative_to(ROOT).as_posix().encode())
+                hasher.update(path.read_bytes())
+    for package in VERSIONED:
+        try:
+            hasher.update(f"{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            hasher.update(f"{package}=none".encode())
+    return hasher.hexdigest()[:16]
+
+
+def on_startup(command, dirty):
+    _command["name"] = command
+
 
 def on_config(config):
     # Kernels started for the notebooks read scripts/ipython/profile_default (see there).
     os.environ["IPYTHONDIR"] = str(ROOT / "scripts" / "ipython")
     config["repo_url"] = repository_url()
+    jupyter = config["plugins"]["mkdocs-jupyter"].config
+    if jupyter["cache"]:
+        current = CACHE_ROOT / execution_fingerprint()
+        for stale in CACHE_ROOT.glob("*"):
+            if stale.is_dir() and stale != current:
+                import shutil
+
+                shutil.rmtree(stale, ignore_errors=True)
+        jupyter["cache_dir"] = str(current)
     config["repo_name"] = repository_url().removeprefix("https://github.com/")
     config["edit_uri"] = ""
     # The version these pages document (the installed package's), in every page's footer.
@@ -43,6 +85,13 @@ def on_config(config):
 
     config["copyright"] = f"Documents kfunc-lessons {kfunc_lessons.__version__}"
     return config
+
+
+def on_pre_build(config):
+    if _command["name"] == "serve":  # an edited lesson .py shows without `make notebooks`
+        from sync_notebooks import main as sync_pairs
+
+        sync_pairs()
 
 
 @event_priority(100)  # before mkdocs-jupyter's on_files, which turns notebooks into pages
@@ -55,6 +104,11 @@ def on_files(files, config):
 
 
 NOTEBOOK_LINK = re.compile(r'href="(?!https?:|#)([^"#]+\.ipynb)(#[^"]*)?"')
+# The notebook's own "Open in Colab" badge: in Colab and Jupyter it is the way in; on the site
+# the page's button already is (and the badge's image is a broken image offline).
+COLAB_BADGE = re.compile(
+    r'<a[^>]*href="https://colab\.research\.google\.com/[^"]*"[^>]*>\s*'
+    r'<img[^>]*colab-badge\.svg[^>]*/?>\s*</a>')
 
 
 def on_page_content(html, page, config, files):
@@ -76,7 +130,7 @@ def on_page_content(html, page, config, files):
         "Open in Colab</a> "
         f'<a class="md-button" href="{name}" download>Download {name}</a></p>'
     )
-    return actions + NOTEBOOK_LINK.sub(rewrite, html)
+    return actions + NOTEBOOK_LINK.sub(rewrite, COLAB_BADGE.sub("", html))
 
 
 def _table(rows: list[dict]) -> str:

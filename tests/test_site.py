@@ -181,3 +181,86 @@ def test_worked_example_runs():
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Correct" in done.stdout and "Incorrect" in done.stdout
+
+
+def test_no_page_carries_a_path_of_the_build_machine(site_dir):
+    """Library frames and warnings used to publish the build's virtual environment."""
+    leaks = {"site-packages": "site-packages", "the checkout": str(ROOT),
+             "the home directory": f"{Path.home()}/"}
+    found = []
+    for path in site_dir.rglob("*"):
+        if path.suffix not in {".html", ".json", ".xml", ".txt", ".ipynb", ".js"}:
+            continue
+        text = path.read_text(errors="replace")
+        found += [f"{path.relative_to(site_dir)}: {what}" for what, needle in leaks.items()
+                  if needle in text]
+    assert found == []
+
+
+def test_an_expected_error_shows_its_type_message_and_line_only(site_dir):
+    import html
+
+    page = (site_dir / "lessons" / "03_residual_add" / "index.html").read_text()
+    blocks = [html.unescape(re.sub(r"<[^>]+>", "", b)) for b in
+              re.findall(r"<pre[^>]*>(.*?)</pre>", page, re.DOTALL)]
+    errors = [b for b in blocks if "ValueError: Inputs have incompatible shapes" in b
+              and "In this cell, line" in b]
+    assert errors, "lesson 03's error cell is missing from the page"
+    for block in errors:
+        assert len(block.strip().splitlines()) < 10, block
+    every_page = "".join(p.read_text() for p in site_dir.rglob("*.html"))
+    assert "Traceback (most recent call last)" not in every_page
+
+
+@pytest.mark.parametrize("page", [f"lessons/{s}" for s in LESSONS[:1]]
+                         + [f"exercises/{s}" for s in EXERCISES[:1]])
+def test_one_colab_entry_point_that_works_offline(site_dir, page):
+    html = (site_dir / page / "index.html").read_text()
+    assert html.count('href="https://colab.research.google.com/') == 1
+    assert "colab-badge.svg" not in html
+
+
+CLIPPED = """() => [...document.querySelectorAll('.md-content *')].filter(el => {
+  const overflow = getComputedStyle(el).overflowX;
+  return el.scrollWidth > el.clientWidth + 1 && (overflow === 'hidden' || overflow === 'clip');
+}).map(el => el.className || el.tagName)"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("path", ["", "lessons/03_residual_add/",
+                                  "exercises/05_replace_intermediate/"])
+def test_pages_fit_a_desktop_and_a_phone(browser, base_url, width, path):
+    """No page scrolls sideways as a whole; wide outputs (model summaries) scroll in their
+    own box and nothing is cut off. Screenshots of both widths are kept."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{base_url}/{path}", wait_until="networkidle")
+    name = (path.strip("/").replace("/", "-") or "home") + f"-{width}px"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+    assert page.evaluate(CLIPPED) == [], name
+    page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["", "lessons/03_residual_add/", "exercises/03_residual_add/"])
+def test_no_serious_accessibility_violations_in_either_scheme(browser, base_url, scheme, path):
+    """axe-core (the file that axe-playwright-python ships), injected into the page: zero
+    serious or critical violations, in the light and in the dark scheme."""
+    import axe_playwright_python
+
+    page = browser.new_page(color_scheme=scheme)
+    page.goto(f"{base_url}/{path}", wait_until="networkidle")
+    expected = {"light": "default", "dark": "slate"}[scheme]
+    assert page.evaluate("document.body.dataset.mdColorScheme") == expected
+    name = (path.strip("/").replace("/", "-") or "home") + f"-{scheme}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.add_script_tag(path=str(Path(axe_playwright_python.__file__).parent / "axe.min.js"))
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: "
+                          "['violations']})).violations")
+    serious = [f"{v['id']} ({v['impact']}): {len(v['nodes'])} x, e.g. "
+               f"{v['nodes'][0]['target']} {v['nodes'][0].get('failureSummary', '')[:200]}"
+               for v in found if v["impact"] in ("serious", "critical")]
+    assert serious == [], "\n".join(serious)
+    page.close()
