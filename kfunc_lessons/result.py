@@ -65,9 +65,11 @@ class CheckResult:
     def _repr_html_(self) -> str:
         heading, colour = self.heading, _HEADINGS[self.status][1]
         details = "".join(f"<li>{html.escape(d)}</li>" for d in self.details)
+        # The colour marks the border only: the text keeps the page's own colour, so it
+        # stays readable on light and dark backgrounds (Jupyter, Colab and the site).
         return (
-            f'<div style="border-left:4px solid {colour};padding:4px 10px">'
-            f'<strong style="color:{colour}">{html.escape(heading)}</strong>: '
+            f'<div style="border-left:6px solid {colour};padding:4px 10px">'
+            f"<strong>{html.escape(heading)}</strong>: "
             f"{html.escape(self.message)}"
             + (f"<ul>{details}</ul>" if details else "")
             + "</div>"

@@ -14,6 +14,13 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.slow
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """mkdocs.yml's `!ENV [NAME, default]` read as its default: the cache stays off."""
+
+
+_ConfigLoader.add_constructor("!ENV", lambda loader, node: loader.construct_sequence(node)[-1])
+
+
 def _build_with(tmp_path, cell):
     shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
@@ -25,7 +32,10 @@ def _build_with(tmp_path, cell):
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     nbformat.write(notebook, tmp_path / "lessons" / "01_broken.ipynb")
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text().replace("!!python", "#"))
+    shutil.copytree(ROOT / "docs" / "stylesheets", tmp_path / "docs" / "stylesheets")
+    config = yaml.load((ROOT / "mkdocs.yml").read_text().replace("!!python", "#"),
+                       Loader=_ConfigLoader)
+    config.pop("watch", None)  # the package and exercise folders are not copied here
     config["nav"] = [{"Home": "index.md"}, {"Lesson": "lessons/01_broken.ipynb"}]
     config["plugins"] = [p for p in config["plugins"]
                          if not (isinstance(p, dict) and "mkdocstrings" in p)]
