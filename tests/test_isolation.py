@@ -211,3 +211,30 @@ def test_missing_paths_and_directories_get_one_line_and_exit_1(argv, tmp_path, c
     code = main([a.format(dir=tmp_path) for a in argv])
     out = capsys.readouterr().out.strip()
     assert code == 1 and len(out.splitlines()) == 1 and "Traceback" not in out, out
+
+
+def test_only_models_of_keras_own_objects_skip_the_trial_reload():
+    """The learner's process reloads its saved model once only when the config names
+    something the grader's safe reload may refuse; built-in models skip that cost."""
+    import keras
+    from keras import layers
+
+    from kfunc_lessons.isolation import _only_builtin_objects
+    from kfunc_lessons.references import build_solution
+
+    assert all(_only_builtin_objects(build_solution(e)) for e in kl.list_exercises())
+
+    def doubled(x):
+        return x * 2
+
+    class Scaled(layers.Dense):
+        pass
+
+    class Double(layers.Layer):
+        def call(self, x):
+            return x * 2
+
+    inputs = keras.Input(shape=(4,))
+    for head in (layers.Lambda(lambda t: t * 2), layers.Dense(3, activation=doubled),
+                 Scaled(3), Double()):
+        assert not _only_builtin_objects(keras.Model(inputs, head(inputs))), head
