@@ -10,8 +10,9 @@ from kfunc_lessons._keras_graph import UntraceableModel
 from kfunc_lessons.compatibility import require_supported_versions
 from kfunc_lessons.engine import Task, run_check
 from kfunc_lessons.execute import LayerCopyError, ModelRunError, run_trace
-from kfunc_lessons.exercises import EXERCISES, explain_error, get_exercise
+from kfunc_lessons.exercises import EXERCISES, get_exercise
 from kfunc_lessons.graph import canonical_graph
+from kfunc_lessons.mistakes import explain_error
 from kfunc_lessons.references import random_probe, reference, solution_source
 from kfunc_lessons.result import CheckResult
 

@@ -74,7 +74,26 @@ def cmd_check(args, console: Console) -> int:
         print(json.dumps(result.to_dict(), indent=2))
     else:
         console.print(str(result), style=_STYLE[result.status], markup=False)
+    if args.diagram is not None:
+        _write_diagram(result, args.diagram)
     return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def _write_diagram(result, path: Path) -> None:
+    """Save the graph-diff picture; say why there is none (stderr, so --json stays JSON)."""
+    from kfunc_lessons.diagrams import DiagramUnavailable
+
+    try:
+        svg = result.diagram()
+    except DiagramUnavailable as exc:
+        print(f"No diagram written: {exc}", file=sys.stderr)
+        return
+    if svg is None:
+        why = "the check passed" if result.passed else "there is no model graph to draw"
+        print(f"No diagram written: {why}.", file=sys.stderr)
+        return
+    path.write_text(svg, encoding="utf-8")
+    print(f"Diagram written to {path}", file=sys.stderr)
 
 
 def cmd_grade(args, console: Console) -> int:
@@ -232,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("exercise_id")
     check.add_argument("file", help="an exercise .py or .ipynb")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    check.add_argument("--diagram", type=Path, metavar="OUT.svg",
+                       help="save a picture of where the model differs (needs Graphviz)")
     _timeout_option(check)
     check.set_defaults(run=cmd_check)
     grade = sub.add_parser("grade", help="grade every exercise in a directory")

@@ -6,7 +6,6 @@ weights kept (where the task is about trained weights) -> numbers.
 
 from __future__ import annotations
 
-import importlib.metadata
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,40 +15,31 @@ import numpy as np
 
 from kfunc_lessons._keras_graph import UntraceableModel
 from kfunc_lessons.describe import source_in_reference, where
+from kfunc_lessons.diagrams import picture
 from kfunc_lessons.execute import (
     LayerCopyError,
     ModelRunError,
-    reduced_precision_policies,
     run_trace,
 )
 from kfunc_lessons.exercises import Exercise
-from kfunc_lessons.graph import CanonicalGraph, canonical_graph
+from kfunc_lessons.graph import CanonicalGraph, canonical_graph, overrides_call
+from kfunc_lessons.links import issues_url
 from kfunc_lessons.matching import Matcher
+from kfunc_lessons.mistakes import Evidence, explain_result
 from kfunc_lessons.result import CheckResult
 
 RTOL = 1e-4
 ATOL = 1e-5
 
 
-def issues_url() -> str:
-    """The issue tracker, from the package metadata (pyproject's one repository URL)."""
-    try:
-        entries = importlib.metadata.metadata("kfunc-lessons").get_all("Project-URL") or []
-    except importlib.metadata.PackageNotFoundError:
-        entries = []
-    for entry in entries:
-        label, _, url = entry.partition(", ")
-        if label == "Repository":
-            return url.rstrip("/") + "/issues"
-    return "the kfunc-lessons issue tracker"
-
-
 class Verdict(Exception):
     """Raised inside the pipeline to stop at a step with a learner-facing message."""
 
-    def __init__(self, status: str, step: str, message: str, **extra):
+    def __init__(self, status: str, step: str, message: str,
+                 focus: tuple[list[int], list[int]] = ([], []), **extra):
         super().__init__(message)
         self.result = dict(status=status, step=step, message=message, **extra)
+        self.focus = focus  # (learner node ids, reference node ids) where the models differ
 
 
 @dataclass
@@ -67,10 +57,11 @@ class Task:
 
 def run_check(task: Task, model: object) -> CheckResult:
     """Judge ``model`` against ``task``; never raises for anything the learner passes."""
+    seen: dict[str, CanonicalGraph] = {}
     try:
-        _pipeline(task, model)
+        _pipeline(task, model, seen)
     except Verdict as verdict:
-        return CheckResult(task.name, **verdict.result)
+        return _explained(task, model, seen.get("graph"), verdict)
     except Exception as exc:  # a fault inside the grader, never the learner's
         return CheckResult(
             task.name, "error", "the grader itself failed: this is a bug in kfunc_lessons, not "
@@ -79,11 +70,25 @@ def run_check(task: Task, model: object) -> CheckResult:
     raise AssertionError("the pipeline ends with a verdict")  # pragma: no cover
 
 
-def _pipeline(task: Task, model: object) -> None:
+def _explained(task: Task, model: object, graph: CanonicalGraph | None,
+               verdict: Verdict) -> CheckResult:
+    """The verdict, explained: a known mistake named, the picture of where it differs."""
+    result = CheckResult(task.name, **verdict.result)
+    exercise = task.exercise
+    explain_result(result, Evidence(
+        model, graph, task.graph, result.step, task.weights_of,
+        needs_trained_weights=not task.inject_weights,
+        needs_blocks=exercise is not None and exercise.blocks))
+    if result.status == "failed" and graph is not None and any(verdict.focus):
+        result.picture = picture(graph, task.graph, *verdict.focus)
+    return result
+
+
+def _pipeline(task: Task, model: object, seen: dict) -> None:
     if model is Ellipsis:
         raise Verdict("not_attempted", "attempted", "replace `model = ...` "
                       "with your model, then run this check again.")
-    graph = _as_graph(model)
+    graph = seen["graph"] = _as_graph(model)
     input_pairs, output_pairs = _match_io(task.graph, graph)
     if task.exercise is not None and task.exercise.requirement is not None:
         problem = task.exercise.requirement(model, graph)
@@ -92,7 +97,9 @@ def _pipeline(task: Task, model: object) -> None:
     matcher = Matcher(task.graph, graph, input_pairs)
     divergence = matcher.run(output_pairs)
     if divergence is not None:
-        raise Verdict("failed", "structure", divergence.message)
+        mine, ref = divergence.at or (None, None)
+        raise Verdict("failed", "structure", divergence.message,
+                      focus=([mine] if mine is not None else [], [ref] if ref is not None else []))
     if task.exercise is not None and task.exercise.blocks:
         _check_blocks(task.graph, graph, matcher)
     _check_finite_weights(graph)
@@ -128,17 +135,6 @@ def _as_graph(model: object) -> CanonicalGraph:
                       "from keras.Input tensors with keras.Model(inputs, outputs).") from exc
 
 
-def overrides_call(model: keras.Model) -> bool:
-    """A class of the learner's own that defines call(): the graph is hidden in Python code.
-    (A subclass that only builds a Functional graph in __init__ is fine.)"""
-    for cls in type(model).__mro__:
-        if cls.__module__.startswith("keras"):
-            return False
-        if "call" in vars(cls):
-            return True
-    return False
-
-
 def _shape(graph: CanonicalGraph, node_id: int) -> tuple:
     return (None, *graph.nodes[node_id].shape)
 
@@ -166,7 +162,7 @@ def _match_io(ref: CanonicalGraph, graph: CanonicalGraph):
         if _shape(ref, r) != _shape(graph, m):
             raise Verdict("failed", "io", f"Your model's input '{graph.nodes[m].layer_name}' "
                           f"has shape {_shape(graph, m)}; this exercise needs "
-                          f"{_shape(ref, r)}.")
+                          f"{_shape(ref, r)}.", focus=([m], [r]))
     output_pairs = _pair_by_name("output", ref.output_names, ref.outputs, graph.output_names,
                                  graph.outputs)
     for (r, m), name in zip(output_pairs, ref.output_names):
@@ -175,7 +171,8 @@ def _match_io(ref: CanonicalGraph, graph: CanonicalGraph):
             made_by = graph.nodes[m].layer_name
             raise Verdict("failed", "io", f"Your model's output{label} (from your layer "
                           f"'{made_by}') has shape {_shape(graph, m)}; this exercise needs "
-                          f"{_shape(ref, r)}, from {source_in_reference(ref, ref.nodes[r])}.")
+                          f"{_shape(ref, r)}, from {source_in_reference(ref, ref.nodes[r])}.",
+                          focus=([m], [r]))
     return dict(input_pairs), output_pairs
 
 
@@ -191,13 +188,14 @@ def _check_blocks(ref: CanonicalGraph, graph: CanonicalGraph, matcher: Matcher) 
             raise Verdict("failed", "requirements", f"Your block '{block.name}' is a "
                           f"{type(block).__name__} model. It computes the right thing, but "
                           "this exercise asks for keras.Sequential blocks, the simplest "
-                          "reusable block: build each one as keras.Sequential([...]).")
+                          "reusable block: build each one as keras.Sequential([...]).",
+                          focus=([mine.id], [node.id]))
         if block is None or seen.setdefault(id(node.scope[-1]), id(block)) != id(block):
             raise Verdict("failed", "requirements", f"Your model computes the right thing, but "
                           f"{where(mine)} is not inside its own nested keras.Sequential block. "
                           "This exercise is about blocks: put Dense(32)+Dense(16) in one "
                           "keras.Sequential and Dense(64)+Dense(32) in another, then call each "
-                          "block on a tensor like a layer.")
+                          "block on a tensor like a layer.", focus=([mine.id], [node.id]))
     if len(set(seen.values())) != len(seen):
         raise Verdict("failed", "requirements", "Both groups of layers sit in the same nested "
                       "block; this exercise needs two separate keras.Sequential blocks.")
@@ -208,7 +206,8 @@ def _check_finite_weights(graph: CanonicalGraph) -> None:
         if not all(np.isfinite(w).all() for w in layer.get_weights()):
             raise Verdict("failed", "numbers", f"Layer '{layer.name}' has NaN or infinite "
                           "weights (training diverged, or the weights were overwritten). "
-                          "Rebuild or reload the model.")
+                          "Rebuild or reload the model.",
+                          focus=([n.id for n in graph.nodes if n.owner is layer], []))
 
 
 def _check_weights_kept(task: Task, matcher: Matcher) -> None:
@@ -228,7 +227,9 @@ def _check_weights_kept(task: Task, matcher: Matcher) -> None:
             raise Verdict("failed", "requirements", f"Layer '{mine.name}' does not carry the "
                           "trained weights: it looks like a new, untrained layer. Reuse the "
                           "trained layers with trained.get_layer(name) instead of creating new "
-                          "ones, so the training is kept.")
+                          "ones, so the training is kept.",
+                          focus=([n.id for n in matcher.learner.nodes if n.owner is mine],
+                                 [node.id]))
 
 
 def _check_numbers(task: Task, graph: CanonicalGraph, matcher: Matcher, input_pairs,
@@ -255,7 +256,8 @@ def _check_numbers(task: Task, graph: CanonicalGraph, matcher: Matcher, input_pa
                       "Use built-in Keras layers, or give custom layers a get_config().") from exc
     out_index = {m: i for i, m in enumerate(graph.outputs)}
     worst, worst_name, failing = 0.0, "", []
-    for (r, m), name in zip(output_pairs, task.graph.output_names):
+    names = task.graph.output_names
+    for (r, m), name in zip(output_pairs, names):
         got, want = outputs[out_index[m]], task.expected[task.graph.outputs.index(r)]
         diff = float(np.max(np.abs(got - want))) if np.isfinite(got).all() else math.inf
         if diff >= worst:
@@ -265,11 +267,6 @@ def _check_numbers(task: Task, graph: CanonicalGraph, matcher: Matcher, input_pa
     tolerance = {"rtol": RTOL, "atol": ATOL}
     which = f" (output '{worst_name}')" if len(output_pairs) > 1 else ""
     detail = [f"largest difference {worst:.3g}{which}, tolerance rtol={RTOL}, atol={ATOL}"]
-    policies = reduced_precision_policies(graph.trace)
-    if policies:
-        detail.append(f"your model uses the {', '.join(policies)} dtype policy; it was graded "
-                      "in float32, so the verdict is about what it computes, not about "
-                      "reduced-precision rounding")
     if failing:
         opaque = [f"'{n.layer_name}' ({n.op})" for n in graph.nodes if n.opaque]
         if opaque:
@@ -283,6 +280,9 @@ def _check_numbers(task: Task, graph: CanonicalGraph, matcher: Matcher, input_pa
                     "as a number inside an operation (x * 2.0).")
         raise Verdict("failed", "numbers", f"The structure looks right, but the outputs differ "
                       f"from the reference ({', '.join(repr(n) for n in failing)})." + hint,
-                      details=detail, max_abs_diff=worst, tolerance=tolerance)
+                      details=detail, max_abs_diff=worst, tolerance=tolerance,
+                      focus=([m for (r, m), n in zip(output_pairs, names) if n in failing]
+                             + [n.id for n in graph.nodes if n.opaque],
+                             [r for (r, m), n in zip(output_pairs, names) if n in failing]))
     raise Verdict("passed", "done", "your model computes what the exercise asks.",
                   details=detail, max_abs_diff=worst, tolerance=tolerance)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -56,27 +55,6 @@ def _must_be_functional(model: keras.Model, _graph: CanonicalGraph) -> str | Non
     return ("Your model is a keras.Sequential. It may compute the right thing, but this exercise "
             "is about the Functional API: create keras.Input, call each layer on a tensor, and "
             "finish with keras.Model(inputs, outputs).")
-
-
-RESIDUAL_SHAPE_ERROR = (
-    "'Inputs have incompatible shapes. Received shapes ({a}) and ({b})' means you tried to add "
-    "two tensors of different shapes, ({a}) and ({b}), such as the 10-wide input and a 64-wide "
-    "Dense output. An add is element-wise, so both operands must have the same shape. Either "
-    "make the widths match, or project the shortcut first: shortcut = "
-    "layers.Dense({width})(inputs), then add it to the Dense({width}) output."
-)
-_INCOMPATIBLE = re.compile(r"incompatible shapes\. Received shapes \(([^)]*)\) and \(([^)]*)\)",
-                           re.IGNORECASE)
-
-
-def explain_error(error: BaseException | str) -> str | None:
-    """What a known error means in the learner's terms (the classic residual-add shape
-    error, with the learner's own shapes); None for any other error."""
-    if match := _INCOMPATIBLE.search(str(error)):
-        a, b = match.groups()
-        width = b.rstrip(", ").rsplit(",", 1)[-1].strip() or "N"
-        return RESIDUAL_SHAPE_ERROR.format(a=a, b=b, width=width)
-    return None
 
 
 EXERCISES: tuple[Exercise, ...] = (

@@ -111,6 +111,17 @@ def is_opaque(operation) -> bool:
         or not type(operation).__module__.startswith(("keras.", "tf_keras.")))
 
 
+def overrides_call(model: keras.Model) -> bool:
+    """A class of the learner's own that defines call(): the graph is hidden in Python code.
+    (A subclass that only builds a Functional graph in __init__ is fine.)"""
+    for cls in type(model).__mro__:
+        if cls.__module__.startswith("keras"):
+            return False
+        if "call" in vars(cls):
+            return True
+    return False
+
+
 def _describe_call(call, out_rank: int) -> tuple[str, dict, str | None]:
     """(op, config, folded activation or None) for one leaf call."""
     operation = call.operation

@@ -88,7 +88,7 @@ def _portable(model: object) -> object:
     """A keras.Model subclass that only builds a Functional graph travels as that graph."""
     import keras
 
-    from kfunc_lessons.engine import overrides_call
+    from kfunc_lessons.graph import overrides_call
 
     if (isinstance(model, keras.Model) and not isinstance(model, keras.Sequential)
             and not type(model).__module__.startswith("keras")

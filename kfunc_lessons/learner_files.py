@@ -136,7 +136,7 @@ def run_chunks(chunks: list[Chunk], file_name: str) -> object:
             stopped = _stopped(exc)
             if not isinstance(exc, Exception):
                 stopped += f" {defined} `model`; the check needs your code to run to the end"
-            from kfunc_lessons.exercises import explain_error
+            from kfunc_lessons.mistakes import explain_error
 
             explained = explain_error(exc)
             raise LearnerFileError(stopped + (f"\n    at {where}" if where else "")

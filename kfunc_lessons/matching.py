@@ -20,6 +20,7 @@ class Divergence:
 
     message: str
     depth: int  # forward depth in the learner's graph; smaller is earlier
+    at: tuple[int, int] | None = None  # (learner node, reference node) compared when found
 
 
 def subgraph_hashes(graph: CanonicalGraph, input_tokens: dict[int, object]) -> list[int]:
@@ -77,6 +78,7 @@ class Matcher:
             divergence, children = self._visit(self.ref.nodes[r_id], m, consumer)
             self.visited[(r_id, m_id)] = divergence
             if divergence is not None:
+                divergence.at = (m_id, r_id)
                 found.append(divergence)
             stack.extend((a, b, m) for a, b in children)
         return min(found, key=lambda d: d.depth) if found else None

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from kfunc_lessons.diagrams import Picture
 
 Status = Literal["passed", "failed", "not_attempted", "error"]
 
@@ -32,6 +36,9 @@ class CheckResult:
         details: further lines (tolerances, largest differences).
         max_abs_diff: the largest absolute output difference, when outputs were compared.
         tolerance: ``{"rtol": ..., "atol": ...}`` used for the comparison.
+        mistake: the id of the known mistake recognised in the model (see the grading
+            guide's catalogue), or None.
+        learn_more: the lesson section that teaches it, or None.
     """
 
     exercise: str
@@ -41,6 +48,10 @@ class CheckResult:
     details: list[str] = field(default_factory=list)
     max_abs_diff: float | None = None
     tolerance: dict | None = None
+    mistake: str | None = None
+    learn_more: str | None = None
+    picture: Picture | None = field(default=None, repr=False, compare=False)
+    _svg: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:
@@ -62,9 +73,24 @@ class CheckResult:
         lines = [f"{heading}: {self.message}", *(f"  {d}" for d in self.details)]
         return "\n".join(lines)
 
+    def diagram(self) -> str | None:
+        """Where the model differs, as SVG text: your graph beside the exercise's, the first
+        difference marked in both. None when the check passed or there is no graph to draw
+        (the model could not be read).
+
+        Raises:
+            kfunc_lessons.diagrams.DiagramUnavailable: Graphviz's ``dot`` is not installed
+                (the message says how to get it).
+        """
+        if self.passed or self.picture is None:
+            return None
+        if self._svg is None:
+            self._svg = self.picture.svg()
+        return self._svg
+
     def _repr_html_(self) -> str:
         heading, colour = self.heading, _HEADINGS[self.status][1]
-        details = "".join(f"<li>{html.escape(d)}</li>" for d in self.details)
+        details = "".join(f"<li>{_linked(html.escape(d))}</li>" for d in self.details)
         # The colour marks the border only: the text keeps the page's own colour, so it
         # stays readable on light and dark backgrounds (Jupyter, Colab and the site).
         return (
@@ -72,12 +98,32 @@ class CheckResult:
             f"<strong>{html.escape(heading)}</strong>: "
             f"{html.escape(self.message)}"
             + (f"<ul>{details}</ul>" if details else "")
+            + self._picture_html()
             + "</div>"
         )
 
+    def _picture_html(self) -> str:
+        from kfunc_lessons.diagrams import DiagramUnavailable
+
+        try:
+            svg = self.diagram()
+        except DiagramUnavailable as exc:
+            return f"<p><em>{html.escape(str(exc))}</em></p>"
+        if svg is None:
+            return ""
+        # Graphviz's SVG, made from escaped labels; the white card keeps it legible in the
+        # dark theme, and the box scrolls sideways rather than widening a phone's page.
+        return ('<figure class="kfunc-diagram" style="margin:8px 0">'
+                '<div style="overflow-x:auto;background:#fff;padding:4px" tabindex="0" '
+                'role="region" aria-label="Graph diagram">' + svg + "</div><figcaption>Left: "
+                "your model. Right: the exercise. The first difference is marked in both."
+                "</figcaption></figure>")
+
     def to_dict(self) -> dict:
-        """A JSON-serialisable form of the verdict."""
-        data = asdict(self)
+        """A JSON-serialisable form of the verdict (the picture is left out: see diagram())."""
+        data = {key: getattr(self, key) for key in _FIELDS}
+        data["details"] = list(self.details)
+        data["tolerance"] = dict(self.tolerance) if self.tolerance is not None else None
         data["passed"] = self.passed
         return data
 
@@ -86,9 +132,17 @@ class CheckResult:
         """The result that `to_dict()` described (raises ValueError for anything else)."""
         if not isinstance(data, dict) or data.get("status") not in _HEADINGS:
             raise ValueError("not a CheckResult dictionary")
-        fields = {key: data[key] for key in ("exercise", "status", "message", "step",
-                                             "details", "max_abs_diff", "tolerance")
-                  if key in data}
+        fields = {key: data[key] for key in _FIELDS if key in data}
         if not all(isinstance(fields.get(key), str) for key in ("exercise", "message")):
             raise ValueError("not a CheckResult dictionary")
         return cls(**fields)
+
+
+_FIELDS = ("exercise", "status", "message", "step", "details", "max_abs_diff", "tolerance",
+           "mistake", "learn_more")
+_URL = re.compile(r"https://[^\s<>\"')]+")
+
+
+def _linked(escaped: str) -> str:
+    """Make the web addresses in already-escaped text clickable."""
+    return _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)

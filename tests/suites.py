@@ -146,7 +146,8 @@ def mutants(exercise_id: str) -> list[Mutant]:
             ["one layer too many", *renamed], [inserted, *renamed])
         add(f"insert ReLU after {name}", edited(surgery.insert_after, name,
                                                 layers.ReLU(name=inserted)),
-            ["one layer too many", *renamed], [inserted, *renamed])
+            # "remove": the catalogue's nonlinear-shortcut entry names the cause instead
+            ["one layer too many", "remove", *renamed], [inserted, *renamed])
         add(f"insert Dropout after {name}", edited(surgery.insert_after, name,
                                                   layers.Dropout(0.1, name=inserted)),
             ["one layer too many", *renamed], [inserted, *renamed])

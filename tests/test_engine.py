@@ -269,7 +269,7 @@ def test_the_residual_shape_error_is_explained_with_the_learners_own_shapes(tmp_
     assert 0 < result.message.index("at blog.py, line 4") < result.message.index(
         "\nAbout this error: ")
     assert "layers.Dense(64)(inputs)" in result.message
-    from kfunc_lessons.exercises import explain_error
+    from kfunc_lessons.mistakes import explain_error
 
     wide = explain_error("Inputs have incompatible shapes. Received shapes (5, 8) and (5, 32)")
     assert "(5, 8) and (5, 32)" in wide and "layers.Dense(32)(inputs)" in wide

@@ -7,6 +7,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from kfunc_lessons.mistakes import explain_error
 from tests.conftest import ROOT
 
 NOTEBOOKS = sorted(p for folder in ("lessons", "exercises")
@@ -20,6 +21,9 @@ def _expecting(path):
 
 
 WITH_ERRORS = [p for p in NOTEBOOKS if _expecting(p)[1]]
+# Errors raised by kfunc_lessons itself already say what to do; every other error a lesson
+# shows is one a learner will meet, so the catalogue of mistakes must explain it.
+OWN_ERRORS = ("ValueError: the edit changed the input shape",)
 
 
 def test_every_expected_error_cell_declares_its_error():
@@ -40,3 +44,6 @@ def test_expected_error_cells_raise_exactly_their_declared_error(path):
         assert errors, f"no longer raises: {cell.source.splitlines()[0]}"
         assert errors[0].ename == expected_type, (cell.source, errors[0].ename)
         assert fragment in errors[0].evalue, (cell.source, errors[0].evalue)
+        if not cell.metadata["raises"].startswith(OWN_ERRORS):
+            hit = f"{errors[0].ename}: {errors[0].evalue}"
+            assert explain_error(hit) is not None, f"kl.hint(error=...) cannot explain {hit}"
