@@ -76,6 +76,15 @@ model.summary()
 assert model.count_params() == (10 * 64 + 64) + (64 * 10 + 10) == 1354
 
 # %% [markdown]
+# The softmax turns each sample's 10 scores into probabilities: it normalises over the last
+# axis, the classes, so every row sums to 1. (Over axis 0, the batch, it would mix samples.)
+
+# %%
+probabilities = model.predict(np.ones((3, 10), dtype="float32"), verbose=0)
+print(probabilities.sum(axis=-1))
+assert np.allclose(probabilities.sum(axis=-1), 1.0, atol=1e-5)
+
+# %% [markdown]
 # ## The diagram
 #
 # `plot_model` draws the graph with Graphviz, one box per layer. `show_shapes=True` writes

@@ -163,9 +163,19 @@ print(x.shape, "+", one_wide.shape, "->", broadcast.shape)
 assert tuple(broadcast.shape) == (None, 10)
 
 # %% [markdown]
-# Check your shapes before an add: `print(a.shape, b.shape)`. The grader of the exercise
-# compares every tensor's shape, so a broadcast add is caught there.
-#
+# Check your shapes before an add: `print(a.shape, b.shape)`. The grader of exercise 03
+# catches a broadcast add: it names both shapes, links back here, and draws your graph beside
+# the exercise's with the first difference marked (the picture needs Graphviz; without it, a
+# line says how to get it).
+
+# %%
+broadcast_model = keras.Model(x, layers.Dense(10, activation="softmax")(broadcast))
+result = kl.check("residual_add", broadcast_model)
+assert not result.passed and "(None, 10) and (None, 1)" in result.message
+assert result.mistake == "broadcasting-merge"
+result
+
+# %% [markdown]
 # ## Your turn
 #
 # Build the projection-shortcut model and check it:

@@ -15,7 +15,9 @@
   ``mkdocs serve`` also re-pairs an edited lesson ``.py`` with its ``.ipynb``. Builds without
   the variable (the tests, CI) execute every notebook.
 - ``<!-- results:NAME -->`` in a page is replaced by a table from
-  ``benchmarks/results/NAME.json``.
+  ``benchmarks/results/NAME.json``; ``<!-- catalogue:mistakes -->`` by the catalogue of known
+  mistakes; ``<!-- verdict:EXERCISE FILE -->`` by the real verdict (and picture) for
+  ``docs/examples/FILE.py``.
 """
 
 from __future__ import annotations
@@ -155,10 +157,41 @@ def render_results(name: str) -> str:
     return "\n".join(parts)
 
 
+def render_catalogue(_name: str) -> str:
+    """The catalogue of known mistakes as a table, from the module itself."""
+    from kfunc_lessons.mistakes import CATALOGUE
+
+    rows = [{"mistake": m.title,
+             "recognised from": "your model" if m.spot is not None else "the error you hit",
+             "explains": "a note on any verdict" if m.note else
+             ("the exception" if m.spot is None else "a failed check"),
+             "taught in": f"[lesson {m.lesson[:2]}](lessons/{m.lesson}.ipynb#{m.anchor})",
+             "id": f"`{m.id}`"} for m in CATALOGUE]
+    return _table(rows)
+
+
+def render_verdict(spec: str) -> str:
+    """``EXERCISE FILE``: the real check of ``docs/examples/FILE.py``'s model, with its
+    picture, as a notebook shows it."""
+    import runpy
+
+    import kfunc_lessons as kl
+
+    exercise_id, name = spec.split()
+    model = runpy.run_path(str(ROOT / "docs" / "examples" / f"{name}.py"))["model"]
+    return kl.check(exercise_id, model)._repr_html_()
+
+
+PLACEHOLDERS = {"results": render_results, "catalogue": render_catalogue,
+                "verdict": render_verdict}
+
+
 def on_page_markdown(markdown, page, config, files):
-    while "<!-- results:" in markdown:
-        start = markdown.index("<!-- results:")
-        end = markdown.index("-->", start)
-        name = markdown[start + len("<!-- results:"):end].strip()
-        markdown = markdown[:start] + render_results(name) + markdown[end + 3:]
+    for kind, render in PLACEHOLDERS.items():
+        opening = f"<!-- {kind}:"
+        while opening in markdown:
+            start = markdown.index(opening)
+            end = markdown.index("-->", start)
+            name = markdown[start + len(opening):end].strip()
+            markdown = markdown[:start] + render(name) + markdown[end + 3:]
     return markdown

@@ -264,3 +264,48 @@ def test_no_serious_accessibility_violations_in_either_scheme(browser, base_url,
                for v in found if v["impact"] in ("serious", "critical")]
     assert serious == [], "\n".join(serious)
     page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_lesson_03_shows_the_graph_diff_picture(browser, base_url, scheme):
+    """The executed lesson's failed check displays both graphs, the difference marked and
+    labelled, on a white card that stays legible in the dark scheme."""
+    page = browser.new_page(color_scheme=scheme)
+    page.goto(f"{base_url}/lessons/03_residual_add/", wait_until="networkidle")
+    figure = page.locator("figure.kfunc-diagram").first
+    figure.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    figure.screenshot(path=str(ARTIFACTS / f"graph-diff-{scheme}.png"))
+    box = figure.locator("svg").bounding_box()
+    assert box is not None and box["width"] > 200 and box["height"] > 200
+    text = figure.inner_text()
+    for words in ("Your model", "The exercise", "first difference", "expected here"):
+        assert words in text, words
+    card = figure.locator("div").first.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert card == "rgb(255, 255, 255)"
+    assert "(None, 10) and (None, 1)" in page.inner_text(".md-content")
+    page.close()
+
+
+def test_every_catalogue_link_points_at_a_real_section(site_dir):
+    from kfunc_lessons.links import site_url
+    from kfunc_lessons.mistakes import CATALOGUE
+
+    missing = []
+    for mistake in CATALOGUE:
+        page = mistake.link.removeprefix(site_url()).split("#")[0]
+        html = (site_dir / page / "index.html").read_text()
+        if f'id="{mistake.anchor}"' not in html:
+            missing.append(mistake.link)
+    assert missing == []
+
+
+def test_grading_guide_lists_the_catalogue_and_shows_a_real_picture(site_dir):
+    from kfunc_lessons.mistakes import CATALOGUE
+
+    html = (site_dir / "grading" / "index.html").read_text()
+    section = html[html.index('id="known-mistakes-named"'):]
+    assert all(f"<code>{m.id}</code>" in section for m in CATALOGUE)
+    picture = section[section.index('id="where-it-differs-the-picture"'):]
+    assert "<svg" in picture and "first difference" in picture
+    assert "(None, 10) and (None, 1)" in picture
