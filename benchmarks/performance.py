@@ -113,7 +113,7 @@ for exercise in EXERCISES:
 
 
 def grade_isolation(repeats: int = 5) -> dict:
-    """`kfunc-lessons grade` (each file in its own process) against the same eight solved
+    """`kfunc-lessons grade` (each file in its own process) against the same solved
     notebooks run and checked one after another in one process, as 0.1 did. Whole
     commands, interleaved, so both pay their imports and share the machine's noise."""
     import tempfile
@@ -132,8 +132,10 @@ def grade_isolation(repeats: int = 5) -> dict:
                 subprocess.run(command, check=True, capture_output=True)
                 times[name].append(time.perf_counter() - start)
     isolated, together = (statistics.median(times[n]) for n in commands)
-    return {"measure": "kfunc-lessons grade, 8 solved notebooks, each in its own process, vs "
-            "all in one process", "median": f"{isolated:.2f} s vs {together:.2f} s",
+    from kfunc_lessons.exercises import EXERCISES
+
+    return {"measure": f"kfunc-lessons grade, {len(EXERCISES)} solved notebooks, each in its "
+            "own process, vs all in one process", "median": f"{isolated:.2f} s vs {together:.2f} s",
             "result": f"{isolated / together:.2f}x", "goal": "<= 2x"}
 
 

@@ -74,11 +74,8 @@ def _explained(task: Task, model: object, graph: CanonicalGraph | None,
                verdict: Verdict) -> CheckResult:
     """The verdict, explained: a known mistake named, the picture of where it differs."""
     result = CheckResult(task.name, **verdict.result)
-    exercise = task.exercise
-    explain_result(result, Evidence(
-        model, graph, task.graph, result.step, task.weights_of,
-        needs_trained_weights=not task.inject_weights,
-        needs_blocks=exercise is not None and exercise.blocks))
+    explain_result(result, Evidence(model, graph, task.graph, result.step, task.weights_of,
+                                    task.exercise))
     if result.status == "failed" and graph is not None and any(verdict.focus):
         result.picture = picture(graph, task.graph, *verdict.focus)
     return result
@@ -103,8 +100,11 @@ def _pipeline(task: Task, model: object, seen: dict) -> None:
     if task.exercise is not None and task.exercise.blocks:
         _check_blocks(task.graph, graph, matcher)
     _check_finite_weights(graph)
-    if not task.inject_weights:
-        _check_weights_kept(task, matcher)
+    exercise = task.exercise
+    if not task.inject_weights or (exercise is not None and exercise.keep_trained):
+        _check_weights_kept(task, matcher, exercise.keep_trained if exercise else ())
+    if exercise is not None and exercise.frozen:
+        _check_frozen(task, matcher, exercise.frozen)
     _check_numbers(task, graph, matcher, input_pairs, output_pairs)
 
 
@@ -210,9 +210,10 @@ def _check_finite_weights(graph: CanonicalGraph) -> None:
                           focus=([n.id for n in graph.nodes if n.owner is layer], []))
 
 
-def _check_weights_kept(task: Task, matcher: Matcher) -> None:
+def _check_weights_kept(task: Task, matcher: Matcher, names: tuple[str, ...]) -> None:
+    """The trained layers (those named, or all) carry their trained weights unchanged."""
     for node in task.graph.nodes:
-        if node.owner is None:
+        if node.owner is None or (names and node.owner.name not in names):
             continue
         mine = matcher.owners.get(id(node.owner))
         if mine is None:
@@ -228,6 +229,20 @@ def _check_weights_kept(task: Task, matcher: Matcher) -> None:
                           "trained weights: it looks like a new, untrained layer. Reuse the "
                           "trained layers with trained.get_layer(name) instead of creating new "
                           "ones, so the training is kept.",
+                          focus=([n.id for n in matcher.learner.nodes if n.owner is mine],
+                                 [node.id]))
+
+
+def _check_frozen(task: Task, matcher: Matcher, names: tuple[str, ...]) -> None:
+    for node in task.graph.nodes:
+        if node.owner is None or node.owner.name not in names:
+            continue
+        mine = matcher.owners.get(id(node.owner))
+        if mine is not None and mine.trainable:
+            raise Verdict("failed", "requirements", f"Your layer '{mine.name}' is part of the "
+                          "trained backbone but is still trainable, so fit() would change its "
+                          "weights. Freeze the backbone: backbone.trainable = False (or "
+                          "layer.trainable = False for each of its layers).",
                           focus=([n.id for n in matcher.learner.nodes if n.owner is mine],
                                  [node.id]))
 

@@ -1,4 +1,4 @@
-"""The eight graded exercises: ids, titles, layered hints, and what each one insists on."""
+"""The nine graded exercises: ids, titles, layered hints, and what each one insists on."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import keras
 
 from kfunc_lessons.graph import CanonicalGraph
+from kfunc_lessons.starters import NEW_HEAD_BACKBONE
 
 # Checked before the structure: (learner model, its canonical graph) -> problem or None.
 Requirement = Callable[[keras.Model, CanonicalGraph], "str | None"]
@@ -26,6 +27,11 @@ class Exercise:
         inject_weights: map the reference weights onto the learner's model before comparing
             outputs. False where the learner's own (trained) weights are part of the task.
         blocks: the learner must build the model from nested ``keras.Sequential`` blocks.
+        keep_trained: names of the reference's trained layers whose weights the learner's
+            model must carry unchanged (with ``inject_weights=False``: all of them).
+        frozen: names of the reference's layers that must be frozen (``trainable=False``)
+            in the learner's model.
+        drop: names of the starter's layers that the learner's model must no longer hold.
     """
 
     id: str
@@ -35,6 +41,9 @@ class Exercise:
     requirement: Requirement | None = None
     inject_weights: bool = True
     blocks: bool = False
+    keep_trained: tuple[str, ...] = ()
+    frozen: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
 
     @property
     def slug(self) -> str:
@@ -147,6 +156,23 @@ EXERCISES: tuple[Exercise, ...] = (
             "outputs = layers.Dense(10, activation='softmax')"
             "(layers.GlobalAveragePooling2D()(merged))",
         ),
+    ),
+    Exercise(
+        "new_head", 9, "A new head on a trained, frozen backbone",
+        (
+            "Keep the trained layers: build a backbone model from trained.inputs to the "
+            "output of the 'pool' layer, and freeze it before adding anything.",
+            "backbone = keras.Model(trained.inputs, trained.get_layer('pool').output); "
+            "backbone.trainable = False; then call it on a new keras.Input((8, 8, 1)) and add "
+            "Dropout(0.2), Dense(32, relu) and Dense(2, softmax).",
+            "features = backbone(inputs); x = layers.Dropout(0.2)(features); "
+            "x = layers.Dense(32, activation='relu')(x); "
+            "outputs = layers.Dense(2, activation='softmax')(x)",
+        ),
+        requirement=_must_be_functional,
+        keep_trained=NEW_HEAD_BACKBONE,
+        frozen=NEW_HEAD_BACKBONE,
+        drop=("digit",),
     ),
 )
 

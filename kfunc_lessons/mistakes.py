@@ -18,6 +18,7 @@ import numpy as np
 
 from kfunc_lessons.describe import VERBS, describe, where
 from kfunc_lessons.execute import reduced_precision_policies
+from kfunc_lessons.exercises import Exercise
 from kfunc_lessons.graph import COMMUTATIVE, CanonicalGraph, Node, overrides_call
 from kfunc_lessons.links import lesson_url
 
@@ -32,8 +33,16 @@ class Evidence:
     reference: CanonicalGraph
     step: str = ""
     trained_weights: Callable | None = None  # reference layer -> its trained weights
-    needs_trained_weights: bool = False
-    needs_blocks: bool = False
+    exercise: Exercise | None = None  # None for kfunc_lessons.compare()
+
+    @property
+    def trained_layers(self) -> list:
+        """The reference's layers whose trained weights the learner must keep."""
+        exercise = self.exercise
+        if exercise is None or (exercise.inject_weights and not exercise.keep_trained):
+            return []
+        return [layer for layer in self.reference.owners()
+                if not exercise.keep_trained or layer.name in exercise.keep_trained]
 
 
 @dataclass(frozen=True)
@@ -160,7 +169,7 @@ def _subclassed(e: Evidence) -> str | None:
 
 
 def _flat_instead_of_blocks(e: Evidence) -> str | None:
-    if not e.needs_blocks or any(node.scope for node in e.graph.nodes):
+    if e.exercise is None or not e.exercise.blocks or any(node.scope for node in e.graph.nodes):
         return None
     groups: dict[int, list[str]] = {}
     for node in e.reference.nodes:
@@ -276,9 +285,9 @@ def _dense_on_feature_map(e: Evidence) -> str | None:
 
 
 def _fresh_layer(e: Evidence) -> str | None:
-    if not e.needs_trained_weights or e.trained_weights is None:
+    if not e.trained_layers or e.trained_weights is None:
         return None
-    trained = [e.trained_weights(n.owner) for n in e.reference.nodes if n.owner is not None]
+    trained = [e.trained_weights(layer) for layer in e.trained_layers]
     shapes = {tuple(np.shape(w) for w in ws) for ws in trained}
     for layer in e.graph.owners():
         mine = layer.get_weights()
@@ -290,6 +299,31 @@ def _fresh_layer(e: Evidence) -> str | None:
                     "shape of a trained layer, but it is a new, untrained one. Reuse the trained "
                     "layer itself, trained.get_layer(name), and call it on your new tensors.")
     return None
+
+
+def _unfrozen_backbone(e: Evidence) -> str | None:
+    if e.exercise is None or not e.exercise.frozen:
+        return None
+    trainable = [layer.name for layer in e.graph.owners()
+                 if layer.name in e.exercise.frozen and layer.trainable]
+    if not trainable:
+        return None
+    return (f"your backbone layer '{trainable[0]}' is still trainable, so fit() would change "
+            "its trained weights (and a large gradient from the new, random head would wreck "
+            "them first). Freeze the backbone before training the head: "
+            "backbone.trainable = False.")
+
+
+def _old_head_kept(e: Evidence) -> str | None:
+    if e.exercise is None or not e.exercise.drop:
+        return None
+    kept = [layer.name for layer in e.graph.owners() if layer.name in e.exercise.drop]
+    if not kept:
+        return None
+    return (f"your model still contains the trained model's old head, layer '{kept[0]}'. "
+            "The new task needs a new head in its place: build the backbone from the trained "
+            "model's input to the layer before the old head, e.g. keras.Model(trained.inputs, "
+            "trained.get_layer('pool').output), and add the new head to that.")
 
 
 # ---- explanations of exceptions ---------------------------------------------------------------
@@ -397,6 +431,11 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("shared-encoder-same-input", "A shared encoder applied twice to the same input",
             "06_shared_layers", "one-encoder-two-inputs", spot=_input_used_twice,
             steps=("structure", "io")),
+    Mistake("old-head-kept", "The old classifier kept under a new head", "09_pretrained_surgery",
+            "replace-the-1000-class-head", spot=_old_head_kept,
+            steps=("io", "structure", "numbers")),
+    Mistake("unfrozen-backbone", "A trained backbone left trainable", "09_pretrained_surgery",
+            "freezing-the-backbone", spot=_unfrozen_backbone, steps=("requirements",)),
     Mistake("fresh-layer", "A fresh layer where the trained one must be reused",
             "05_replace_layers", "way-1-re-call-the-trained-layers-on-a-new-graph",
             spot=_fresh_layer,

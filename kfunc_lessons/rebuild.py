@@ -1,6 +1,7 @@
 """Rebuild the reference data: ``python -m kfunc_lessons.rebuild [--out DIR]``.
 
-Trains the replace_intermediate starter, then writes each exercise's probe batch, reference
+Trains the starters (replace_intermediate's on synthetic data, new_head's on scikit-learn's
+digits, so scikit-learn must be installed), then writes each exercise's probe batch, reference
 weights and expected outputs, and the checksum manifest. Run it with the TensorFlow backend
 after changing a reference solution; tests/test_references.py proves the files match.
 """

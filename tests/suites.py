@@ -163,6 +163,15 @@ def mutants(exercise_id: str) -> list[Mutant]:
     if exercise_id == "replace_intermediate":
         add("fresh, untrained layers", lambda: keras.models.clone_model(reference),
             ["trained weights"], list(_names(reference)))
+    if exercise_id == "new_head":
+        add("backbone not frozen", lambda: new_head_model(frozen=False), ["still trainable"],
+            ["conv_1", "conv_2"])
+        add("only conv_2 frozen", lambda: new_head_model(frozen="conv_2"), ["still trainable"],
+            ["conv_1"])
+        add("fresh, untrained backbone", lambda: new_head_model(fresh=True), ["trained weights"],
+            ["conv_1", "conv_2"])
+        add("old 10-class head kept under the new one", lambda: new_head_model(old_head=True),
+            ["old head"], ["digit"])
     return found
 
 
@@ -338,6 +347,52 @@ def _replace_by_surgery():
                               lambda layer, h: layers.add([h, layer(h)]))
 
 
+def new_head_model(style="model", frozen=True, head="layers", fresh=False, old_head=False,
+              named=False):
+    """Exercise 09: a new head on the trained digit backbone, spelled different ways."""
+    trained = kl.load_starter("new_head")
+    if fresh:
+        trained = keras.models.clone_model(trained)  # same architecture, new weights
+    backbone_layers = [trained.get_layer(n) for n in ("conv_1", "conv_2")]
+    if frozen is True:
+        for layer in backbone_layers:
+            layer.trainable = False
+    elif frozen:
+        trained.get_layer(frozen).trainable = False
+    if style == "model":
+        end = "digit" if old_head else "pool"
+        backbone = keras.Model(trained.inputs, trained.get_layer(end).output)
+        inputs = keras.Input((8, 8, 1), name="digits" if named else None)
+        features = backbone(inputs)
+    elif style == "layers":  # re-call the trained layers on a new input
+        inputs = x = keras.Input((8, 8, 1))
+        for name in ("conv_1", "conv_2", "pool"):
+            x = trained.get_layer(name)(x)
+        features = x
+    else:  # "tensors": continue from the trained model's own graph
+        inputs, features = trained.inputs, trained.get_layer("pool").output
+    if head == "layers":
+        x = layers.Dropout(0.2, name="drop" if named else None)(features)
+        x = layers.Dense(32, activation="relu", name="hidden" if named else None)(x)
+        outputs = layers.Dense(2, activation="softmax", name="is_big" if named else None)(x)
+    elif head == "activation layers":
+        x = layers.ReLU()(layers.Dense(32)(layers.Dropout(0.2)(features)))
+        outputs = layers.Softmax()(layers.Dense(2)(x))
+    else:  # a Sequential head
+        outputs = keras.Sequential([layers.Dropout(0.2), layers.Dense(32, activation="relu"),
+                                    layers.Dense(2, activation="softmax")])(features)
+    return keras.Model(inputs, outputs)
+
+
+def _new_head_by_surgery():
+    trained = kl.load_starter("new_head")
+    for name in ("conv_1", "conv_2"):
+        trained.get_layer(name).trainable = False
+    head = keras.Sequential([layers.Dropout(0.2), layers.Dense(32, activation="relu"),
+                             layers.Dense(2, activation="softmax")], name="new_head")
+    return surgery.replace_layer(trained, "digit", head, on_shape_change="reinitialize")
+
+
 def _shared(style="arg", order="lr", concat="layer", encoder_block=False, dict_inputs=False,
             named=False):
     left, right = keras.Input((10,), name="left"), keras.Input((10,), name="right")
@@ -478,6 +533,14 @@ EQUIVALENTS: dict[str, dict[str, Callable[[], keras.Model]]] = {
         "pooling in a one-layer Sequential": lambda: _branch(pool="block"),
         "all of these": lambda: _branch(order="ba", style="layer", concat="Concatenate",
                                         pool="block"),
+    },
+    "new_head": {
+        "trained layers re-called on a new input": lambda: new_head_model(style="layers"),
+        "continued from the trained model's own tensors": lambda: new_head_model(style="tensors"),
+        "a Sequential head": lambda: new_head_model(head="Sequential"),
+        "ReLU and Softmax layers": lambda: new_head_model(head="activation layers"),
+        "named input and head layers": lambda: new_head_model(named=True),
+        "kfunc_lessons.surgery.replace_layer of the old head": _new_head_by_surgery,
     },
 }
 

@@ -30,7 +30,7 @@ def test_ellipsis_is_not_attempted(exercise_id):
 def test_list_exercises_in_teaching_order():
     assert kl.list_exercises() == [
         "sequential_baseline", "functional_equivalent", "residual_add", "sequential_blocks",
-        "replace_intermediate", "shared_layers", "multi_input_output", "branch_merge",
+        "replace_intermediate", "shared_layers", "multi_input_output", "branch_merge", "new_head",
     ]
 
 

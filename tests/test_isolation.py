@@ -192,7 +192,8 @@ def test_hostile_files_do_not_affect_the_other_exercises(root, tmp_path, capsys)
     statuses = {r["exercise"]: r["status"] for r in report["results"]}
     assert statuses == {e.id: {"residual_add": "error", "shared_layers": "error",
                                "branch_merge": "failed"}.get(e.id, "passed") for e in EXERCISES}
-    assert code == 1 and report["passed"] == 5 and report["total"] == 8
+    assert code == 1 and report["passed"] == len(EXERCISES) - 3
+    assert report["total"] == len(EXERCISES)
 
 
 def test_the_real_command_exits_from_the_verdict(tmp_path):

@@ -9,7 +9,7 @@ from keras import layers
 import kfunc_lessons as kl
 from kfunc_lessons import mistakes
 from kfunc_lessons.links import lesson_url, site_url
-from tests.suites import EQUIVALENTS
+from tests.suites import EQUIVALENTS, new_head_model
 
 # ---- learner-style models, one per model-level entry -----------------------------------------
 
@@ -142,6 +142,10 @@ CASES = [
      ["'right'", "never used"]),
     ("fresh-layer", "replace_intermediate", _fresh_replace,
      ["trained weights", "trained.get_layer"]),
+    ("unfrozen-backbone", "new_head", lambda: new_head_model(frozen=False),
+     ["'conv_1'", "trainable = False"]),
+    ("old-head-kept", "new_head", lambda: new_head_model(old_head=True),
+     ["'digit'", "trained.get_layer('pool').output"]),
 ]
 
 

@@ -15,9 +15,9 @@ spec.loader.exec_module(sync)
 SOURCES = sync.sources()
 
 
-def test_there_are_eight_lessons_and_eight_exercises():
+def test_there_are_nine_lessons_and_nine_exercises():
     for folder in sync.FOLDERS:
-        assert len([p for p in SOURCES if p.parent.name == folder]) == 8, folder
+        assert len([p for p in SOURCES if p.parent.name == folder]) == 9, folder
 
 
 @pytest.mark.parametrize("py_path", SOURCES, ids=[p.name for p in SOURCES])

@@ -94,7 +94,7 @@ def test_home_page(browser, base_url):
     page, errors = open_page(browser, base_url + "/", "home")
     assert errors == []
     assert "Learn the Keras Functional API" in page.inner_text("h1")
-    assert page.locator("table a[href*='lessons/']").count() == 8
+    assert page.locator("table a[href*='lessons/']").count() == len(LESSONS) == 9
     content = page.inner_text(".md-content")
     assert '=== "' not in content, "the Colab / Locally tabs must render as tabs"
     assert page.locator(".tabbed-set label").count() == 2
