@@ -74,10 +74,13 @@ def _explained(task: Task, model: object, graph: CanonicalGraph | None,
                verdict: Verdict) -> CheckResult:
     """The verdict, explained: a known mistake named, the picture of where it differs."""
     result = CheckResult(task.name, **verdict.result)
-    explain_result(result, Evidence(model, graph, task.graph, result.step, task.weights_of,
-                                    task.exercise))
-    if result.status == "failed" and graph is not None and any(verdict.focus):
-        result.picture = picture(graph, task.graph, *verdict.focus)
+    cause = explain_result(result, Evidence(model, graph, task.graph, result.step,
+                                            task.weights_of, task.exercise))
+    mine, theirs = verdict.focus
+    if cause is not None and cause.mine:  # mark the named mistake where it sits
+        mine, theirs = list(cause.mine), list(cause.theirs)
+    if result.status == "failed" and graph is not None and (mine or theirs):
+        result.picture = picture(graph, task.graph, mine, theirs)
     return result
 
 

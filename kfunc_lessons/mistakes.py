@@ -53,7 +53,7 @@ class Mistake:
     title: str
     lesson: str  # the lesson notebook's stem, e.g. "03_residual_add"
     anchor: str  # the section's id on the lesson's page
-    spot: Callable[[Evidence], str | None] | None = field(default=None, repr=False)
+    spot: Callable[[Evidence], Spotted] | None = field(default=None, repr=False)
     error: re.Pattern | None = field(default=None, repr=False)
     explain: Callable[[re.Match], str] | None = field(default=None, repr=False)
     # The check steps whose failures this mistake may explain (a mistake seen elsewhere in
@@ -74,6 +74,20 @@ class Finding:
 
     mistake: Mistake
     message: str
+    # Where it is: the learner's node and the exercise's, for the picture (empty: unknown).
+    mine: tuple[int, ...] = ()
+    theirs: tuple[int, ...] = ()
+
+
+# A detector says what it found, in words; where it can, also at which learner node, and at
+# which node of the exercise's graph the same thing is done right.
+Spotted = str | tuple[str, int, tuple[int, ...]] | None
+
+
+def _counterpart(reference: CanonicalGraph, op: str) -> tuple[int, ...]:
+    """The exercise's node doing ``op``, when it has exactly one."""
+    found = tuple(n.id for n in reference.nodes if n.op == op)
+    return found if len(found) == 1 else ()
 
 
 def _shape(node: Node) -> tuple:
@@ -100,7 +114,8 @@ def _broadcast_merge(e: Evidence) -> str | None:
                     "so Keras silently broadcasts: a size-1 axis is repeated to fit the other "
                     f"tensor, giving {_shape(node)}. That runs, but it is almost never what a "
                     "residual connection means. Give both operands the same shape: for a "
-                    "shortcut, a linear Dense with the other branch's width.")
+                    "shortcut, a linear Dense with the other branch's width.",
+                    node.id, _counterpart(e.reference, node.op))
     return None
 
 
@@ -260,7 +275,8 @@ def _concatenate_axis(e: Evidence) -> str | None:
             shapes = " and ".join(str(_shape(e.graph.nodes[i])) for i in node.inputs)
             return (f"{where(node)} joins {shapes} along axis {node.config.get('axis')}, giving "
                     f"{_shape(node)}. Feature maps are stacked on the channels, the last "
-                    "axis: concatenate(..., axis=-1), the default.")
+                    "axis: concatenate(..., axis=-1), the default.",
+                    node.id, _counterpart(e.reference, "concatenate"))
     return None
 
 
@@ -270,7 +286,7 @@ def _softmax_axis(e: Evidence) -> str | None:
             axis = node.config.get("axis")
             return (f"{where(node)} applies softmax over axis {axis}, not over the classes. "
                     "Softmax must normalise each sample's scores, the last axis: "
-                    "activation='softmax' or layers.Softmax() (axis=-1).")
+                    "activation='softmax' or layers.Softmax() (axis=-1).", node.id, ())
     return None
 
 
@@ -490,11 +506,14 @@ def recognise(evidence: Evidence) -> list[Finding]:
         if evidence.graph is None and mistake.spot not in (_subclassed, _unbuilt_sequential):
             continue
         try:
-            message = mistake.spot(evidence)
+            spotted = mistake.spot(evidence)
         except Exception:  # a detector must never cost the learner their verdict
-            message = None
-        if message:
-            found.append(Finding(mistake, message))
+            spotted = None
+        if isinstance(spotted, tuple):
+            message, node, theirs = spotted
+            found.append(Finding(mistake, message, (node,), tuple(theirs)))
+        elif spotted:
+            found.append(Finding(mistake, spotted))
     return found
 
 
@@ -517,12 +536,13 @@ def error_finding(error: BaseException | str) -> Finding | None:
     return None
 
 
-def explain_result(result, evidence: Evidence) -> None:
+def explain_result(result, evidence: Evidence) -> Finding | None:
     """Add what the catalogue recognises to a `CheckResult`: on a failed check the first
     known mistake becomes the message (what the check found stays, as the first detail);
-    notes are added to any verdict. The status and the step are never touched."""
+    notes are added to any verdict. The status and the step are never touched. Returns the
+    mistake named as the cause, if any."""
     if result.status not in ("failed", "passed"):
-        return
+        return None
     findings = recognise(evidence)
     notes = [f for f in findings if f.mistake.note]
     cause = next((f for f in findings
@@ -538,3 +558,4 @@ def explain_result(result, evidence: Evidence) -> None:
         result.mistake, result.learn_more = cause.mistake.id, cause.mistake.link
     for note in notes:
         result.details.append(f"Note: {note.message} ({note.mistake.link})")
+    return cause if result.status == "failed" else None

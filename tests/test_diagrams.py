@@ -101,3 +101,16 @@ def test_the_command_line_saves_the_picture(tmp_path):
     assert "(None, 10) and (None, 1)" in done.stdout
     assert out.read_text().startswith("<svg") and "first difference" in out.read_text()
     assert f"Diagram written to {out}" in done.stderr
+
+
+def test_a_named_mistake_is_marked_where_it_sits():
+    """The broadcasting trap stops the structure step at the input the add reads twice; the
+    picture marks the add the message talks about, and the exercise's add beside it."""
+    x = keras.Input((10,))
+    merged = layers.add([x, layers.Dense(1)(x)], name="broadcasting_add")
+    result = kl.check("residual_add", keras.Model(
+        x, layers.Dense(10, activation="softmax")(merged)))
+    assert result.mistake == "broadcasting-merge"
+    mine, ref = result.picture.mine, result.picture.reference
+    assert [mine.labels[i].split("\n")[0] for i in mine.marked] == ["broadcasting_add"]
+    assert [ref.labels[i].split("\n")[0] for i in ref.marked] == ["add"]
