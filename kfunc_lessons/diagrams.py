@@ -97,7 +97,7 @@ class Picture:
         ident = "kl" + hashlib.sha1(repr(self).encode()).hexdigest()[:8]
         dot = pydot.Dot(ident, graph_type="digraph", rankdir="TB", bgcolor="white",
                         fontname="DejaVu Sans", fontcolor="black", id=ident)
-        dot.set_node_defaults(shape="box", style="rounded,filled", fillcolor="white",
+        dot.set_node_defaults(shape="box", style="\"rounded,filled\"", fillcolor="white",
                               color="#757575", fontname="DejaVu Sans", fontsize="11",
                               fontcolor="black")
         dot.set_edge_defaults(color="#616161")
@@ -110,7 +110,7 @@ class Picture:
                 attrs = {}
                 if node_id in part.marked:
                     attrs = dict(fillcolor=MARK_FILL, color=MARK_LINE, penwidth="3",
-                                 fontcolor="black", style="rounded,filled,bold")
+                                 fontcolor="black", style="\"rounded,filled,bold\"")
                     label = f"\u25b6 {mark}\n{label}"
                 cluster.add_node(pydot.Node(f"{side}{node_id}", label=_quoted(label), **attrs))
             for a, b in part.edges:

@@ -38,7 +38,8 @@ from sync_notebooks import INSTALL_CELL, install_requirement  # noqa: E402
 
 PROFILES = ("oldest", "colab", "latest")
 GRADER_TESTS = ["tests/test_grader_suites.py", "tests/test_numbers_step.py",
-                "tests/test_rules.py", "tests/test_compatibility.py"]
+                "tests/test_rules.py", "tests/test_compatibility.py", "tests/test_mistakes.py",
+                "tests/test_diagrams.py"]
 NOTEBOOKS = ["lessons", "exercises"]
 INSTALL_PYTHON = ("{python} is not on PATH. Install it, then run this again: with pyenv, "
                   "`pyenv install {python}`; on Ubuntu, `sudo add-apt-repository "
