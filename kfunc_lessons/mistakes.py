@@ -395,6 +395,12 @@ def _layer_inside_block(m: re.Match) -> str:
             f"model.get_layer('block').get_layer('{m.group(1)}'), with your block's name.")
 
 
+def _unconnected_input(m: re.Match) -> str:
+    return ("one of the model's inputs is not used by any layer, so Keras cannot connect it to "
+            "the outputs. Check which tensor each call receives: a shared encoder is applied "
+            "once to EACH input.")
+
+
 def _clone_sequential(m: re.Match) -> str:
     return ("clone_model's call_function needs a Functional model. Wrap a built Sequential "
             "first: keras.Model(seq.inputs, seq.outputs), then clone that.")
@@ -446,6 +452,9 @@ CATALOGUE: tuple[Mistake, ...] = (
             steps=("structure",), restates=True),
     Mistake("shared-encoder-same-input", "A shared encoder applied twice to the same input",
             "06_shared_layers", "one-encoder-two-inputs", spot=_input_used_twice,
+            # Keras before 3.11 refuses to build such a model at all:
+            error=re.compile(r"`inputs` not connected to `outputs`"),
+            explain=_unconnected_input,
             steps=("structure", "io")),
     Mistake("old-head-kept", "The old classifier kept under a new head", "09_pretrained_surgery",
             "replace-the-1000-class-head", spot=_old_head_kept,

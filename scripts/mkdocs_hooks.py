@@ -162,7 +162,9 @@ def render_catalogue(_name: str) -> str:
     from kfunc_lessons.mistakes import CATALOGUE
 
     rows = [{"mistake": m.title,
-             "recognised from": "your model" if m.spot is not None else "the error you hit",
+             "recognised from": " or ".join(
+                 what for what, there in (("your model", m.spot), ("the error you hit", m.error))
+                 if there is not None),
              "explains": "a note on any verdict" if m.note else
              ("the exception" if m.spot is None else "a failed check"),
              "taught in": f"[lesson {m.lesson[:2]}](lessons/{m.lesson}.ipynb#{m.anchor})",

@@ -155,9 +155,19 @@ def _check(target, model):
     return kl.compare(target(), model)
 
 
+def _built(entry, build):
+    """The attempt; where this Keras refuses to build it, the catalogue explains the error."""
+    try:
+        return build()
+    except ValueError as exc:
+        finding = mistakes.error_finding(exc)
+        assert finding is not None and finding.mistake.id == entry, str(exc)
+        pytest.skip(f"this Keras refuses the model ({exc}); its error is explained instead")
+
+
 @pytest.mark.parametrize("entry, target, build, words", CASES, ids=[c[0] for c in CASES])
 def test_each_entry_names_the_cause_and_links_its_section(entry, target, build, words):
-    result = _check(target, build())
+    result = _check(target, _built(entry, build))
     assert result.status == "failed", str(result)
     assert result.mistake == entry, str(result)
     missing = [w for w in words if w not in result.message]
@@ -169,7 +179,7 @@ def test_each_entry_names_the_cause_and_links_its_section(entry, target, build, 
 
 @pytest.mark.parametrize("entry, target, build, words", CASES, ids=[c[0] for c in CASES])
 def test_the_catalogue_never_changes_a_verdict(monkeypatch, entry, target, build, words):
-    model = build()
+    model = _built(entry, build)
     explained = _check(target, model)
     monkeypatch.setattr(mistakes, "CATALOGUE", ())
     plain = _check(target, model)
@@ -274,6 +284,9 @@ def test_each_catalogued_exception_is_explained_by_hint(entry, action, words):
 
 
 def test_every_exception_entry_is_tested_and_unknown_errors_are_left_alone():
-    assert {m.id for m in mistakes.CATALOGUE if m.error is not None} == {e[0] for e in ERRORS}
+    errors_only = {m.id for m in mistakes.CATALOGUE if m.error is not None and m.spot is None}
+    assert errors_only == {e[0] for e in ERRORS}
+    unconnected = mistakes.error_finding(ValueError("`inputs` not connected to `outputs`"))
+    assert unconnected.mistake.id == "shared-encoder-same-input"
     assert mistakes.explain_error(ValueError("something else")) is None
     assert kl.hint("residual_add", error=ValueError("something else")).startswith("Hint 1/")
