@@ -103,11 +103,9 @@ def _pipeline(task: Task, model: object, seen: dict) -> None:
     if task.exercise is not None and task.exercise.blocks:
         _check_blocks(task.graph, graph, matcher)
     _check_finite_weights(graph)
-    exercise = task.exercise
-    if not task.inject_weights or (exercise is not None and exercise.keep_trained):
-        _check_weights_kept(task, matcher, exercise.keep_trained if exercise else ())
-    if exercise is not None and exercise.frozen:
-        _check_frozen(task, matcher, exercise.frozen)
+    if task.exercise is not None:
+        _check_weights_kept(task, matcher, task.exercise.must_keep)
+        _check_frozen(task, matcher, task.exercise.frozen)
     _check_numbers(task, graph, matcher, input_pairs, output_pairs)
 
 
@@ -209,14 +207,18 @@ def _check_finite_weights(graph: CanonicalGraph) -> None:
         if not all(np.isfinite(w).all() for w in layer.get_weights()):
             raise Verdict("failed", "numbers", f"Layer '{layer.name}' has NaN or infinite "
                           "weights (training diverged, or the weights were overwritten). "
-                          "Rebuild or reload the model.",
-                          focus=([n.id for n in graph.nodes if n.owner is layer], []))
+                          "Rebuild or reload the model.", focus=(_nodes_of(graph, layer), []))
 
 
-def _check_weights_kept(task: Task, matcher: Matcher, names: tuple[str, ...]) -> None:
-    """The trained layers (those named, or all) carry their trained weights unchanged."""
+def _nodes_of(graph: CanonicalGraph, layer) -> list[int]:
+    """The nodes a layer computes (more than one where it is shared)."""
+    return [n.id for n in graph.nodes if n.owner is layer]
+
+
+def _check_weights_kept(task: Task, matcher: Matcher, must_keep: Callable[[str], bool]) -> None:
+    """The reference's trained layers that ``must_keep`` names carry their trained weights."""
     for node in task.graph.nodes:
-        if node.owner is None or (names and node.owner.name not in names):
+        if node.owner is None or not must_keep(node.owner.name):
             continue
         mine = matcher.owners.get(id(node.owner))
         if mine is None:
@@ -232,8 +234,7 @@ def _check_weights_kept(task: Task, matcher: Matcher, names: tuple[str, ...]) ->
                           "trained weights: it looks like a new, untrained layer. Reuse the "
                           "trained layers with trained.get_layer(name) instead of creating new "
                           "ones, so the training is kept.",
-                          focus=([n.id for n in matcher.learner.nodes if n.owner is mine],
-                                 [node.id]))
+                          focus=(_nodes_of(matcher.learner, mine), [node.id]))
 
 
 def _check_frozen(task: Task, matcher: Matcher, names: tuple[str, ...]) -> None:
@@ -246,8 +247,7 @@ def _check_frozen(task: Task, matcher: Matcher, names: tuple[str, ...]) -> None:
                           "trained backbone but is still trainable, so fit() would change its "
                           "weights. Freeze the backbone: backbone.trainable = False (or "
                           "layer.trainable = False for each of its layers).",
-                          focus=([n.id for n in matcher.learner.nodes if n.owner is mine],
-                                 [node.id]))
+                          focus=(_nodes_of(matcher.learner, mine), [node.id]))
 
 
 def _check_numbers(task: Task, graph: CanonicalGraph, matcher: Matcher, input_pairs,

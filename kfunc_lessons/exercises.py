@@ -45,6 +45,11 @@ class Exercise:
     frozen: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
 
+    def must_keep(self, layer_name: str) -> bool:
+        """Whether the reference layer ``layer_name`` must carry its trained weights, unchanged,
+        in the learner's model."""
+        return layer_name in self.keep_trained if self.keep_trained else not self.inject_weights
+
     @property
     def slug(self) -> str:
         """The file stem of the exercise notebook, e.g. ``03_residual_add``."""

@@ -1,14 +1,14 @@
-"""Where things live on the web, all derived from pyproject's one repository URL."""
+"""Where things live on the web, all derived from pyproject's one repository URL (as the
+installed package's metadata carries it)."""
 
 from __future__ import annotations
 
 import importlib.metadata
 
-_FALLBACK_REPOSITORY = "https://github.com/kfunc-lessons/kfunc-lessons"
 
-
-def repository_url() -> str:
-    """The repository, from the installed package's metadata ([project.urls] Repository)."""
+def repository_url() -> str | None:
+    """The repository ([project.urls] Repository), or None where the package's metadata is
+    missing (code run from a checkout that was never installed)."""
     try:
         entries = importlib.metadata.metadata("kfunc-lessons").get_all("Project-URL") or []
     except importlib.metadata.PackageNotFoundError:
@@ -17,20 +17,27 @@ def repository_url() -> str:
         label, _, url = entry.partition(", ")
         if label == "Repository":
             return url.rstrip("/")
-    return _FALLBACK_REPOSITORY
+    return None
 
 
 def issues_url() -> str:
     """The issue tracker."""
-    return repository_url() + "/issues"
+    repository = repository_url()
+    return f"{repository}/issues" if repository else "the kfunc-lessons issue tracker"
 
 
-def site_url() -> str:
+def site_url() -> str | None:
     """The course site: the repository's GitHub Pages address, ending in '/'."""
-    owner, _, name = repository_url().removeprefix("https://github.com/").partition("/")
+    repository = repository_url()
+    if repository is None:
+        return None
+    owner, _, name = repository.removeprefix("https://github.com/").partition("/")
     return f"https://{owner.lower()}.github.io/{name}/"
 
 
 def lesson_url(notebook: str, anchor: str = "") -> str:
-    """A lesson page (``notebook`` is its file stem, '03_residual_add'), at a section."""
-    return f"{site_url()}lessons/{notebook}/" + (f"#{anchor}" if anchor else "")
+    """A lesson page (``notebook`` is its file stem, '03_residual_add'), at a section; the
+    notebook's path in the repository where the site's address is unknown."""
+    site = site_url()
+    page = f"{site}lessons/{notebook}/" if site else f"lessons/{notebook}.ipynb"
+    return page + (f"#{anchor}" if anchor else "")

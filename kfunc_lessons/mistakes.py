@@ -38,11 +38,10 @@ class Evidence:
     @property
     def trained_layers(self) -> list:
         """The reference's layers whose trained weights the learner must keep."""
-        exercise = self.exercise
-        if exercise is None or (exercise.inject_weights and not exercise.keep_trained):
+        if self.exercise is None:
             return []
         return [layer for layer in self.reference.owners()
-                if not exercise.keep_trained or layer.name in exercise.keep_trained]
+                if self.exercise.must_keep(layer.name)]
 
 
 @dataclass(frozen=True)
@@ -251,22 +250,25 @@ def _input_used_twice(e: Evidence) -> str | None:
             "encoder is applied once to EACH input.")
 
 
-def _input_names(e: Evidence) -> str | None:
-    wanted, names = e.reference.input_names, e.graph.input_names
+def _names_differ(kind: str, wanted: list[str], names: list[str], fix: str) -> str | None:
+    """A multi-input (or -output) exercise matched by name, and the learner's other names;
+    ``fix`` says what to do, with ``{first}`` for the first wanted name."""
     if len(wanted) < 2 or len(names) != len(wanted) or set(names) == set(wanted):
         return None
-    return (f"this exercise matches inputs by name: it needs {', '.join(map(repr, wanted))}, "
-            f"and your inputs are named {', '.join(map(repr, names))}. Name each one: "
-            f"keras.Input(shape=..., name={wanted[0]!r}).")
+    return (f"this exercise matches {kind}s by name: it needs {', '.join(map(repr, wanted))}, "
+            f"and your {kind}s are named {', '.join(map(repr, names))}. "
+            + fix.format(first=repr(wanted[0])))
+
+
+def _input_names(e: Evidence) -> str | None:
+    return _names_differ("input", e.reference.input_names, e.graph.input_names,
+                         "Name each one: keras.Input(shape=..., name={first}).")
 
 
 def _output_names(e: Evidence) -> str | None:
-    wanted, names = e.reference.output_names, e.graph.output_names
-    if len(wanted) < 2 or len(names) != len(wanted) or set(names) == set(wanted):
-        return None
-    return (f"this exercise matches outputs by name: it needs {', '.join(map(repr, wanted))}, "
-            f"and your outputs are named {', '.join(map(repr, names))}. Pass outputs as a dict "
-            f"keyed by those names, or name the output layers (name={wanted[0]!r}).")
+    return _names_differ("output", e.reference.output_names, e.graph.output_names,
+                         "Pass outputs as a dict keyed by those names, or name the output "
+                         "layers (name={first}).")
 
 
 def _concatenate_axis(e: Evidence) -> str | None:

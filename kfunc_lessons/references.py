@@ -21,16 +21,11 @@ from kfunc_lessons.data_files import MANIFEST, data_dir, load_npz, sha256
 from kfunc_lessons.execute import run_trace
 from kfunc_lessons.exercises import EXERCISES, get_exercise
 from kfunc_lessons.graph import CanonicalGraph, canonical_graph
-from kfunc_lessons.starters import (
-    NEW_HEAD_FILE,
-    STARTER_FILE,
-    new_head_probe,
-    train_new_head_weights,
-    train_starter_weights,
-)
+from kfunc_lessons.starters import STARTERS
 
 PROBE_BATCH = 8
-DATA_FILES = (STARTER_FILE, NEW_HEAD_FILE, *(exercise.id for exercise in EXERCISES))
+DATA_FILES = (*(starter.file for starter in STARTERS.values()),
+              *(exercise.id for exercise in EXERCISES))
 
 
 def solution_source(exercise_id: str) -> str:
@@ -90,9 +85,11 @@ def _build_arrays(exercise_id: str) -> dict[str, np.ndarray]:
     for i, owner in enumerate(graph.owners()):
         for j, value in enumerate(owner.get_weights()):
             arrays[f"weights/{i}/{j}"] = value
-    # Real inputs where noise would not exercise the model (exercise 09's trained backbone).
-    probe = [new_head_probe()] if exercise_id == "new_head" else random_probe(
-        graph, seed=exercise.number)
+    starter = STARTERS.get(exercise_id)
+    if starter is not None and starter.probe is not None:
+        probe = [starter.probe()]
+    else:
+        probe = random_probe(graph, seed=exercise.number)
     arrays.update({f"probe/{i}": x for i, x in enumerate(probe)})
     outputs = run_trace(graph.trace, probe, lambda layer: None)
     arrays.update({f"expected/{i}": y for i, y in enumerate(outputs)})
@@ -119,8 +116,8 @@ def rebuild(directory: Path | None = None) -> dict[str, str]:
         load_npz.cache_clear()
         reference.cache_clear()
 
-    write(STARTER_FILE, train_starter_weights())
-    write(NEW_HEAD_FILE, train_new_head_weights())
+    for starter in STARTERS.values():
+        write(starter.file, starter.train())
     for exercise in EXERCISES:
         write(exercise.id, _build_arrays(exercise.id))
     return sums

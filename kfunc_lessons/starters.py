@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import keras
 import numpy as np
 
@@ -84,9 +87,23 @@ def train_new_head_weights() -> dict[str, np.ndarray]:
     return _weights_by_layer(model)
 
 
-_STARTERS = {
-    "replace_intermediate": (STARTER_FILE, _replace_intermediate_architecture),
-    "new_head": (NEW_HEAD_FILE, _new_head_architecture),
+@dataclass(frozen=True)
+class Starter:
+    """A trained starter model: its data file, how it is built and trained (only by the
+    rebuild command), and, where random noise would not exercise it, the real inputs its
+    exercise's probe batch is made of."""
+
+    file: str
+    architecture: Callable[[], keras.Model]
+    train: Callable[[], dict[str, np.ndarray]]
+    probe: Callable[[], np.ndarray] | None = None
+
+
+STARTERS = {
+    "replace_intermediate": Starter(STARTER_FILE, _replace_intermediate_architecture,
+                                    train_starter_weights),
+    "new_head": Starter(NEW_HEAD_FILE, _new_head_architecture, train_new_head_weights,
+                        new_head_probe),
 }
 
 
@@ -101,12 +118,12 @@ def load_starter(exercise_id: str) -> keras.Model:
 
     Each call returns a new model.
     """
-    if exercise_id not in _STARTERS:
+    if exercise_id not in STARTERS:
         raise ValueError(f"exercise {exercise_id!r} has no starter model; only "
-                         f"{', '.join(repr(k) for k in _STARTERS)} do")
-    file_name, architecture = _STARTERS[exercise_id]
-    data = load_npz(file_name)
-    model = architecture()
+                         f"{', '.join(repr(k) for k in STARTERS)} do")
+    starter = STARTERS[exercise_id]
+    data = load_npz(starter.file)
+    model = starter.architecture()
     for layer in model.layers:
         layer.set_weights([data[f"{layer.name}/{i}"] for i in range(len(layer.weights))])
     return model

@@ -290,3 +290,17 @@ def test_every_exception_entry_is_tested_and_unknown_errors_are_left_alone():
     assert unconnected.mistake.id == "shared-encoder-same-input"
     assert mistakes.explain_error(ValueError("something else")) is None
     assert kl.hint("residual_add", error=ValueError("something else")).startswith("Hint 1/")
+
+
+def test_without_package_metadata_links_fall_back_to_the_repository_paths(monkeypatch):
+    import importlib.metadata
+
+    from kfunc_lessons import links
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "metadata", missing)
+    assert links.site_url() is None
+    assert links.lesson_url("03_residual_add", "x") == "lessons/03_residual_add.ipynb#x"
+    assert links.issues_url() == "the kfunc-lessons issue tracker"
