@@ -1,22 +1,25 @@
 # Two entry points, both idempotent on a fresh machine (Python 3.10+, make, apt):
 #   make serve   build the site (executing every lesson) and serve it on http://127.0.0.1:8000
 #   make test    run the whole test suite
-PYTHON ?= python3
+# Debian's own Python where there is one: grading as root runs each learner's code as a user
+# of its own, who must be able to read Python's standard library (a pyenv build under /root
+# cannot be read by anyone but root).
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1:8000
-SYSTEM_PACKAGES := graphviz chromium fonts-dejavu-core
+SYSTEM_PACKAGES := graphviz chromium fonts-dejavu-core python3-venv
 
 .PHONY: serve test site lint system-deps notebooks benchmarks mutation compat gpu-check clean
 
-serve: $(STAMP) system-deps
+serve: system-deps $(STAMP)
 	KFUNC_SITE_CACHE=true $(BIN)/mkdocs serve --strict --dev-addr $(HOST)
 
-site: $(STAMP) system-deps
+site: system-deps $(STAMP)
 	$(BIN)/mkdocs build --strict
 
-test: $(STAMP) system-deps
+test: system-deps $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest --durations=20
 
@@ -62,6 +65,7 @@ $(STAMP): pyproject.toml
 system-deps:
 	@missing=""; \
 	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
 	[ -x "$${KFUNC_CHROMIUM:-}" ] || command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=""; \

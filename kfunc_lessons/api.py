@@ -13,6 +13,7 @@ from kfunc_lessons.execute import LayerCopyError, ModelRunError, run_trace
 from kfunc_lessons.exercises import EXERCISES, get_exercise
 from kfunc_lessons.graph import canonical_graph
 from kfunc_lessons.mistakes import explain_error
+from kfunc_lessons.portable import refuse_code
 from kfunc_lessons.references import random_probe, reference, solution_source
 from kfunc_lessons.result import CheckResult
 
@@ -46,7 +47,7 @@ def check(exercise_id: str, model: object) -> CheckResult:
                            step="grader", details=[f"{type(exc).__name__}: {exc}"])
     task = Task(exercise_id, ref.graph, ref.probe, ref.expected, ref.weights_of,
                 inject_weights=exercise.inject_weights, exercise=exercise)
-    return run_check(task, model)
+    return refuse_code(run_check(task, model), model)
 
 
 def compare(reference_model: keras.Model, model: object, *, seed: int = 0,

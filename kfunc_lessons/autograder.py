@@ -28,9 +28,12 @@ python3 -m venv /opt/kfunc
 
 # AUTOGRADER_ROOT and KFUNC_LESSONS let a test run this script in a temporary layout.
 GRADESCOPE_RUN = """#!/usr/bin/env bash
-# Gradescope runs this for each submission: grade /autograder/submission into
-# /autograder/results/results.json. A grader failure still writes a results.json, with one
-# visible failed test that says what went wrong.
+# Gradescope runs this for each submission, as root: grade /autograder/submission into
+# /autograder/results/results.json. The students' code runs as a user of its own, which can
+# write neither the results folder nor signal the grader. Only a results.json that the
+# grader wrote and then ended by itself (exit status 0: all passed, 1: some did not) is
+# kept; any other ending (killed, crashed) replaces it with one visible failed test saying
+# what went wrong.
 set -u
 root="${{AUTOGRADER_ROOT:-/autograder}}"
 grader="${{KFUNC_LESSONS:-/opt/kfunc/bin/kfunc-lessons}}"
@@ -38,9 +41,9 @@ results="$root/results/results.json"
 mkdir -p "$root/results"
 rm -f "$results"
 "$grader" grade "$root/submission" --format gradescope --output "$results" {options} \\
-    2> "$root/results/grader-stderr.txt"
+    < /dev/null > "$root/results/grader-stdout.txt" 2> "$root/results/grader-stderr.txt"
 status=$?
-if [ ! -s "$results" ]; then
+if [ "$status" -gt 1 ] || [ ! -s "$results" ]; then
     python3 - "$results" "$status" "$root/results/grader-stderr.txt" <<'PY'
 import json, sys
 path, status, stderr = sys.argv[1], sys.argv[2], open(sys.argv[3], errors="replace").read()
@@ -79,9 +82,20 @@ jobs:
           pip install {requirement}
       - name: Grade the exercises
         id: kfunc
-        run: >-
-          echo "result=$(kfunc-lessons grade exercises --format classroom --base64{options}
-          || true)" >> "$GITHUB_OUTPUT"
+        # As root, so that the students' code runs as a user of its own: it can neither
+        # write the grader's output nor signal it. Only the file the grader wrote is read,
+        # and only when the grader ended by itself (0: all passed, 1: some did not).
+        run: |
+          result="$RUNNER_TEMP/kfunc-result"
+          as_root=$([ "$(id -u)" = 0 ] || echo sudo)
+          status=0
+          $as_root "$(command -v kfunc-lessons)" grade exercises --format classroom \\
+            --base64 --output "$result"{options} < /dev/null > /dev/null || status=$?
+          if [ "$status" -gt 1 ] || [ ! -s "$result" ]; then
+            echo "::error::the grader itself failed (exit status $status)"
+            exit 1
+          fi
+          echo "result=$(cat "$result")" >> "$GITHUB_OUTPUT"
       - name: Report the points
         uses: classroom-resources/autograding-grading-reporter@v1
         env:

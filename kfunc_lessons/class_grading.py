@@ -1,40 +1,58 @@
 """Grade a whole class: each sub-folder of a root folder is one student's copy of `exercises/`.
 
-Every student's folder is copied into a private temporary folder, every file is read before
-any code runs, and each student's code runs in a process of its own
-(`kfunc_lessons.isolation.run_isolated_batch`: each file in a fresh namespace, with its own
-time limit) with a memory limit, students in parallel across all cores. A student whose code
-loops, crashes, exits or deletes files gets an error for that exercise; the other students,
-the submissions and the report are never touched. Writes `grades.csv` and a self-contained
-`report.html`.
+First the reference solutions are graded as if they were a student (`self_check`): if they
+do not all pass, the environment is broken (a memory limit too small for TensorFlow, a
+missing package) and no student is blamed for it. Then every student's folder is copied into
+a private folder and every file is read before any code runs (`kfunc_lessons.grading`);
+each student's code runs in a process of their own, as a user of their own when the grader
+is root, with a time limit per file and a memory limit, students in parallel across the
+cores. A student whose code loops, crashes, exits, deletes files or attacks the grader gets
+an error for that exercise; the other students, the submissions and the report are never
+touched: the report is written by the grader alone, after every process a student's code
+started has ended, and each file is replaced whole (never half-written).
 """
 
 from __future__ import annotations
 
 import csv
 import html
+import io
 import os
-import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from kfunc_lessons import sandbox
+from kfunc_lessons.atomic import write_atomically
 from kfunc_lessons.exercises import EXERCISES
-from kfunc_lessons.grading import collect_directory, submit_directory
+from kfunc_lessons.grading import (
+    Submission,
+    load_references,
+    read_submission,
+    run_submission,
+    verdicts,
+)
+from kfunc_lessons.isolation import sweep
 from kfunc_lessons.learner_files import DEFAULT_TIMEOUT
 from kfunc_lessons.result import CheckResult
+from kfunc_lessons.safe_text import csv_cell, file_name
 
 DEFAULT_MEMORY_LIMIT = 6 * 2**30  # bytes of address space per learner process
 
 
+class EnvironmentBroken(RuntimeError):
+    """The reference solutions do not pass here: the grading environment is at fault."""
+
+
 @dataclass
 class ClassReport:
-    """Every student's verdicts, in teaching order."""
+    """Every student's verdicts, in teaching order, and what each folder left out."""
 
     grades: dict[str, list[CheckResult]]
+    skipped: dict[str, list[str]] = field(default_factory=dict)
 
     def pass_rate(self, exercise_id: str) -> float:
         verdicts = [r for rs in self.grades.values() for r in rs if r.exercise == exercise_id]
@@ -48,48 +66,108 @@ class ClassReport:
             if r.exercise == exercise_id and not r.passed)
         return messages.most_common(top)
 
+    @property
+    def grader_errors(self) -> int:
+        """How many verdicts are the grader's own failures (not the students')."""
+        return sum(r.status == "error" and r.step == "grader"
+                   for rs in self.grades.values() for r in rs)
+
 
 def students_in(root: Path) -> list[Path]:
-    """The student folders under ``root`` (hidden folders left out), sorted by name."""
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """The student folders under ``root``, sorted by name: real folders only (hidden ones
+    and links, which could name another student's folder, are left out)."""
+    return sorted(p for p in root.iterdir()
+                  if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
+
+
+def _unique_names(students: list[Path]) -> list[str]:
+    """Each folder's readable name; names that only differed in unreadable bytes are
+    numbered, so no student's row replaces another's."""
+    seen: Counter = Counter()
+    names = []
+    for student in students:
+        name = file_name(student.name)
+        seen[name] += 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return names
+
+
+def self_check(*, timeout: float = DEFAULT_TIMEOUT,
+               memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> list[CheckResult]:
+    """Grade the reference solutions exactly as a student is graded; EnvironmentBroken
+    unless every one passes."""
+    from kfunc_lessons.references import solution_source
+
+    with tempfile.TemporaryDirectory(prefix="kfunc-self-check-") as folder:
+        for exercise in EXERCISES:
+            Path(folder, f"{exercise.slug}.py").write_text(solution_source(exercise.id))
+        submission = read_submission(Path(folder), user=sandbox.learner_user(0))
+        try:
+            results = list(verdicts(submission, run_submission(
+                submission, timeout=timeout, memory_limit=memory_limit)))
+        finally:
+            submission.close()
+    failed = [r for r in results if not r.passed]
+    if failed:
+        first = failed[0]
+        raise EnvironmentBroken(
+            f"the reference solutions do not pass in this grading environment ({len(failed)} "
+            f"of {len(results)}; {first.exercise}: {first.message.splitlines()[0]}). This is "
+            "the environment, not the students: check the memory limit (--memory-limit), "
+            "the installed packages (kfunc-lessons needs its declared Keras and TensorFlow) "
+            "and the time limit (--timeout). No student was graded.")
+    return results
 
 
 def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
                 memory_limit: int | None = DEFAULT_MEMORY_LIMIT, workers: int | None = None,
-                on_student_done: Callable[[str], None] | None = None) -> ClassReport:
-    """Grade every student folder under ``root``; see the module's description."""
+                on_student_done: Callable[[str], None] | None = None,
+                check_first: bool = True) -> ClassReport:
+    """Grade every student folder under ``root``; see the module's description.
+
+    Raises:
+        EnvironmentBroken: with ``check_first``, when the reference solutions fail here.
+    """
+    load_references([e.id for e in EXERCISES])
+    if check_first:
+        self_check(timeout=timeout, memory_limit=memory_limit)
     students = students_in(Path(root))
-    grades: dict[str, list[CheckResult]] = {}
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-        copies, submitted = {}, {}
-        for student in students:
-            # One private folder per student: code that deletes "..", or anything relative
-            # to where it runs, reaches only its own copy.
-            private = Path(tempfile.mkdtemp(prefix="kfunc-student-"))
-            copies[student.name] = shutil.copytree(student, private / "exercises",
-                                                   symlinks=True)
-            submitted[student.name] = submit_directory(
-                pool, copies[student.name], timeout=timeout, memory_limit=memory_limit,
-                one_process=True)
-        try:
-            for student in students:
-                grades[student.name] = list(collect_directory(student, submitted[student.name]))
-                if on_student_done is not None:
-                    on_student_done(student.name)
-        finally:
-            for copy in copies.values():
-                shutil.rmtree(copy.parent, ignore_errors=True)
-    return ClassReport(grades)
+    names = _unique_names(students)
+    submissions: dict[str, Submission] = {}
+    try:
+        # Every folder is copied and every file read before any student's code runs.
+        for slot, (name, student) in enumerate(zip(names, students), start=1):
+            submissions[name] = read_submission(student, user=sandbox.learner_user(slot))
+
+        def grade(name: str) -> list[CheckResult]:
+            submission = submissions[name]
+            results = list(verdicts(submission, run_submission(
+                submission, timeout=timeout, memory_limit=memory_limit)))
+            if on_student_done is not None:
+                on_student_done(name)
+            return results
+
+        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+            graded = dict(zip(names, pool.map(grade, names)))
+    finally:
+        for submission in submissions.values():
+            sandbox.end_user_processes(submission.user)
+        sweep()
+        for submission in submissions.values():
+            submission.close()
+    return ClassReport(graded, {n: s.skipped for n, s in submissions.items() if s.skipped})
 
 
-def write_grades_csv(report: ClassReport, path: Path) -> None:
-    """One row per student: each exercise's status, then the number passed."""
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student", *(e.id for e in EXERCISES), "passed"])
-        for student, results in report.grades.items():
-            writer.writerow([student, *(r.status for r in results),
-                             sum(r.passed for r in results)])
+def render_grades_csv(report: ClassReport) -> str:
+    """One row per student: each exercise's status, then the number passed. Cells a
+    spreadsheet would run as a formula are neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["student", *(e.id for e in EXERCISES), "passed"])
+    for student, results in report.grades.items():
+        writer.writerow([csv_cell(student), *(r.status for r in results),
+                         sum(r.passed for r in results)])
+    return buffer.getvalue()
 
 
 _STYLE = """body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;
@@ -130,12 +208,22 @@ def render_report_html(report: ClassReport) -> str:
         "<h2>Most common feedback</h2>"
         + ("".join(failures) or "<p>Every student passed every exercise.</p>")
         + "<h2>Students</h2><table><tr><th>student</th>" + header + "<th>passed</th></tr>"
-        + rows + "</table></html>\n")
+        + rows + "</table>" + _skipped_html(report) + "</html>\n")
+
+
+def _skipped_html(report: ClassReport) -> str:
+    """What the private copies left out, per student, with the reason."""
+    if not report.skipped:
+        return ""
+    e = html.escape
+    items = "".join(f"<li>{e(student)}: {e('; '.join(lines))}</li>"
+                    for student, lines in report.skipped.items())
+    return f"<h2>Left out of the copies</h2><ul>{items}</ul>"
 
 
 def write_report(report: ClassReport, out: Path) -> tuple[Path, Path]:
     """Write ``grades.csv`` and ``report.html`` into ``out``; return their paths."""
     out.mkdir(parents=True, exist_ok=True)
-    write_grades_csv(report, out / "grades.csv")
-    (out / "report.html").write_text(render_report_html(report))
+    write_atomically(out / "grades.csv", render_grades_csv(report))
+    write_atomically(out / "report.html", render_report_html(report))
     return out / "grades.csv", out / "report.html"

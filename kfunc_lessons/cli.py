@@ -15,7 +15,8 @@ from rich.table import Table
 
 from kfunc_lessons.formats import FORMATS, parse_points, render
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# 3: the grader or its environment failed (never the students' code).
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
 _STYLE = {"passed": "green", "failed": "red", "not_attempted": "yellow", "error": "magenta"}
 
 
@@ -134,36 +135,53 @@ def cmd_grade(args, console: Console) -> int:
     else:
         text = render(args.format, results, args.points, args.base64)
         if args.output:
-            Path(args.output).write_text(text if text.endswith("\n") else text + "\n")
+            from kfunc_lessons.atomic import write_atomically
+
+            write_atomically(args.output, text if text.endswith("\n") else text + "\n")
         else:
             print(text)
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
 
 
 def cmd_grade_class(args, console: Console) -> int:
-    from kfunc_lessons.class_grading import grade_class, students_in, write_report
+    from kfunc_lessons.class_grading import (
+        EnvironmentBroken,
+        grade_class,
+        students_in,
+        write_report,
+    )
+    from kfunc_lessons.safe_text import file_name
 
     root = Path(args.root)
     if not root.is_dir():
-        console.print(f"{root} is not a directory; give the folder that holds one folder per "
-                      "student", style="red", markup=False)
+        console.print(f"{file_name(root)} is not a directory; give the folder that holds one "
+                      "folder per student", style="red", markup=False)
         return EXIT_USAGE
     students = students_in(root)
     if not students:
-        console.print(f"{root} holds no student folders", style="red", markup=False)
+        console.print(f"{file_name(root)} holds no student folders", style="red", markup=False)
         return EXIT_USAGE
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Grading the class", total=len(students))
-        report = grade_class(root, timeout=args.timeout,
-                             memory_limit=int(args.memory_limit * 2**30) or None,
-                             workers=args.jobs,
-                             on_student_done=lambda _: progress.advance(task))
+        try:
+            report = grade_class(root, timeout=args.timeout,
+                                 memory_limit=int(args.memory_limit * 2**30) or None,
+                                 workers=args.jobs,
+                                 on_student_done=lambda _: progress.advance(task))
+        except EnvironmentBroken as exc:
+            progress.stop()
+            console.print(f"Grading stopped: {exc}", style="red", markup=False)
+            return EXIT_GRADER
     csv_path, html_path = write_report(report, Path(args.out))
     table = Table("exercise", "passed", title=f"{len(students)} students")
     for exercise_id in {r.exercise: None for rs in report.grades.values() for r in rs}:
         table.add_row(exercise_id, f"{report.pass_rate(exercise_id):.0%}")
     console.print(table)
-    console.print(f"wrote {csv_path} and {html_path}", markup=False)
+    console.print(f"wrote {file_name(csv_path)} and {file_name(html_path)}", markup=False)
+    if report.grader_errors:
+        console.print(f"{report.grader_errors} verdict(s) are the grader's own errors, not "
+                      "the students': see report.html", style="red", markup=False)
+        return EXIT_GRADER
     return EXIT_OK
 
 

@@ -12,7 +12,14 @@ import os
 import re
 from importlib import metadata
 
-MINIMUM_VERSIONS = {"keras": "3.10.0", "tensorflow": "2.16.1"}
+# Keras's floor is where no published advisory touches the path the grader takes with a
+# learner's saved model (keras.models.load_model with safe_mode=True): CVE-2025-9906 (fixed in
+# 3.11.0), the HDF5 safe_mode bypass CVE-2025-9905 (3.11.3), CVE-2025-12058 and
+# CVE-2025-12060 (3.12.0), CVE-2026-1462 (TFSMLayer) and CVE-2026-0897 (3.12.1, and again in
+# 3.13.2: 3.13.0 and 3.13.1 shipped without the fixes, so they are excluded).
+MINIMUM_VERSIONS = {"keras": "3.12.1", "tensorflow": "2.16.1"}
+EXCLUDED_VERSIONS = {"keras": ("3.13.0", "3.13.1")}
+_UPGRADE_TO = {"keras": "3.13.2"}  # the next safe release after an excluded one
 
 
 class UnsupportedVersion(ImportError):
@@ -42,6 +49,13 @@ def version_problem() -> str | None:
         if _release(installed) < _release(minimum):
             return (f"kfunc-lessons needs {package} >= {minimum}, but {package} {installed} "
                     f'is installed. Run: pip install --upgrade "{package}>={minimum}"')
+        excluded = EXCLUDED_VERSIONS.get(package, ())
+        if _release(installed) in {_release(v) for v in excluded}:
+            target = _UPGRADE_TO[package]
+            return (f"kfunc-lessons needs {package} >= {minimum} but not "
+                    f"{' or '.join(excluded)} (they load saved models unsafely: "
+                    f"CVE-2026-1462, CVE-2026-0897), and {package} {installed} is installed. "
+                    f'Run: pip install --upgrade "{package}>={target}"')
     return None
 
 

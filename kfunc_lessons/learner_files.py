@@ -9,11 +9,15 @@ file itself (missing, a directory, empty, not UTF-8, not a notebook, no code) is
 from __future__ import annotations
 
 import json
+import os
+import stat
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+
+from kfunc_lessons.safe_text import file_name
 
 SUFFIXES = (".ipynb", ".py")
 DEFAULT_TIMEOUT = 300  # seconds a learner's code may run before it is stopped
@@ -41,8 +45,21 @@ def _strip_magics(source: str) -> str:
     return "\n".join(lines)
 
 
+def _read_regular_file(path: Path) -> bytes:
+    """The file's bytes; a pipe, socket or device is refused (reading one can block)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise LearnerFileError(f"{file_name(path.name)} is not a regular file (a pipe, "
+                                   "socket or device); give the exercise's .ipynb or .py file")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 def _text(path: Path) -> str:
-    data = path.read_bytes()
+    data = _read_regular_file(path)
     if not data.strip():
         raise LearnerFileError(f"{path.name} is empty: open the exercise notebook, write your "
                                "model in its TODO cell and save it")
@@ -63,6 +80,14 @@ def read_chunks(path: Path | str) -> list[Chunk]:
             not UTF-8, not a notebook, or holds no code.
     """
     path = Path(path)
+    try:
+        return _read_chunks(path)
+    except OSError as exc:
+        raise LearnerFileError(f"{file_name(path.name)} cannot be read "
+                               f"({exc.strerror or type(exc).__name__})") from None
+
+
+def _read_chunks(path: Path) -> list[Chunk]:
     if path.is_dir():
         raise LearnerFileError(f"{path} is a directory; give the exercise's .ipynb or .py file")
     if not path.exists():
@@ -72,25 +97,58 @@ def read_chunks(path: Path | str) -> list[Chunk]:
     text = _text(path)
     if path.suffix == ".py":
         return [Chunk(text, path.name)]
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LearnerFileError(f"{path.name} is not a notebook: its JSON is broken at line "
-                               f"{exc.lineno} ({exc.msg})") from None
-    try:
-        notebook = nbformat.reads(text, as_version=4)
-    except Exception as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise LearnerFileError(f"{path.name} is not a readable notebook: {reason}") from None
-    chunks = [
-        Chunk(_strip_magics(cell.source), f"{path.name}, cell {number}")
-        for number, cell in enumerate(notebook.cells, start=1)
-        if cell.cell_type == "code"
-    ]
+    chunks = [Chunk(_strip_magics(source), f"{path.name}, cell {number}")
+              for number, source in _code_cells(_notebook(path.name, text))]
     if not any(chunk.source.strip() for chunk in chunks):
         raise LearnerFileError(f"{path.name} has no code cells; the check grades the `model` "
                                "variable your code defines")
     return chunks
+
+
+def _notebook(name: str, text: str):
+    """The notebook in ``text``, read with nbformat; LearnerFileError for anything else."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LearnerFileError(f"{name} is not a notebook: its JSON is broken at line "
+                               f"{exc.lineno} ({exc.msg})") from None
+    except RecursionError:
+        raise LearnerFileError(f"{name} is not a notebook: its JSON is nested too deeply "
+                               "to read") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise LearnerFileError(f"{name} is not a notebook: its JSON holds a value that "
+                               f"cannot be read ({_first_line(exc)})") from None
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as exc:
+        raise LearnerFileError(f"{name} is not a readable notebook: "
+                               f"{_first_line(exc)}") from None
+
+
+def _code_cells(notebook) -> list[tuple[int, str]]:
+    """(cell number, source) of each code cell; a cell whose source is not text is
+    reported with its number."""
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        raise LearnerFileError("the notebook has no list of cells")
+    found = []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source")
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            source = "".join(source)
+        if not isinstance(source, str):
+            raise LearnerFileError(f"cell {number} of the notebook has no text as its source "
+                                   f"(found {type(source).__name__}); save the notebook "
+                                   "again from Jupyter or Colab")
+        found.append((number, source))
+    return found
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def _learner_line(exc: BaseException, labels: set[str]) -> str:

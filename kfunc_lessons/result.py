@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from kfunc_lessons.safe_text import clean
+
 if TYPE_CHECKING:
     from kfunc_lessons.diagrams import Picture
 
@@ -52,6 +54,12 @@ class CheckResult:
     learn_more: str | None = None
     picture: Picture | None = field(default=None, repr=False, compare=False)
     _svg: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Messages quote the learner's exceptions and layer names: make them safe for every
+        # report, terminal and platform file once, here.
+        self.message = clean(self.message)
+        self.details = [clean(line) for line in self.details]
 
     @property
     def passed(self) -> bool:
@@ -128,18 +136,32 @@ class CheckResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> CheckResult:
-        """The result that `to_dict()` described (raises ValueError for anything else)."""
+    def from_dict(cls, data: object) -> CheckResult:
+        """The result that `to_dict()` described; ValueError for anything else (a hand-over
+        from a learner's process is read with it, so every field's type is checked)."""
         if not isinstance(data, dict) or data.get("status") not in _HEADINGS:
             raise ValueError("not a CheckResult dictionary")
         fields = {key: data[key] for key in _FIELDS if key in data}
-        if not all(isinstance(fields.get(key), str) for key in ("exercise", "message")):
-            raise ValueError("not a CheckResult dictionary")
+        for key, kinds in _FIELD_TYPES.items():
+            if key in fields and not isinstance(fields[key], kinds):
+                raise ValueError(f"not a CheckResult dictionary ({key})")
+        if not all(isinstance(line, str) for line in fields.get("details", [])):
+            raise ValueError("not a CheckResult dictionary (details)")
+        if not all(isinstance(key, str) and isinstance(value, (int, float))
+                   for key, value in (fields.get("tolerance") or {}).items()):
+            raise ValueError("not a CheckResult dictionary (tolerance)")
+        if isinstance(fields.get("max_abs_diff"), bool):
+            raise ValueError("not a CheckResult dictionary (max_abs_diff)")
         return cls(**fields)
 
 
 _FIELDS = ("exercise", "status", "message", "step", "details", "max_abs_diff", "tolerance",
            "mistake", "learn_more")
+_FIELD_TYPES = {
+    "exercise": str, "message": str, "step": str, "details": list,
+    "max_abs_diff": (int, float, type(None)), "tolerance": (dict, type(None)),
+    "mistake": (str, type(None)), "learn_more": (str, type(None)),
+}
 _URL = re.compile(r"https://[^\s<>\"')]+")
 
 

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from kfunc_lessons.compatibility import MINIMUM_VERSIONS, version_problem
+from kfunc_lessons.compatibility import EXCLUDED_VERSIONS, MINIMUM_VERSIONS, version_problem
 
 try:
     import tomllib
@@ -25,17 +25,20 @@ def _pyproject(root) -> dict:
 
 
 def test_pyproject_declares_the_minimums_the_package_checks(root):
-    declared = {}
+    declared, excluded = {}, {}
     for requirement in _pyproject(root)["project"]["dependencies"]:
-        if match := re.fullmatch(r"(keras|tensorflow)>=([\d.]+)", requirement):
+        if match := re.fullmatch(r"(keras|tensorflow)>=([\d.]+)((,!=[\d.]+)*)", requirement):
             declared[match[1]] = match[2]
+            if match[3]:
+                excluded[match[1]] = tuple(match[3].removeprefix(",!=").split(",!="))
     assert declared == MINIMUM_VERSIONS
+    assert excluded == EXCLUDED_VERSIONS
 
 
 def test_the_oldest_profile_pins_exactly_the_declared_minimums(root):
     text = (root / "constraints" / "oldest.txt").read_text()
     pins = dict(re.findall(r"^([\w-]+)==(\S+)$", text, re.MULTILINE))
-    lower_bounds = dict(re.findall(r"^([\w-]+)>=([\d.]+)$",
+    lower_bounds = dict(re.findall(r"^([\w-]+)>=([\d.]+)(?:,!=[\d.]+)*$",
                                    "\n".join(_pyproject(root)["project"]["dependencies"]),
                                    re.MULTILINE))
     assert pins == lower_bounds, "every declared lower bound is pinned, and nothing else"
@@ -79,8 +82,8 @@ def test_an_older_keras_stops_the_first_kl_call_with_that_line_not_a_grader_erro
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last == ("kfunc_lessons.compatibility.UnsupportedVersion: kfunc-lessons needs "
-                    'keras >= 3.10.0, but keras 3.0.5 is installed. '
-                    'Run: pip install --upgrade "keras>=3.10.0"')
+                    'keras >= 3.12.1, but keras 3.0.5 is installed. '
+                    'Run: pip install --upgrade "keras>=3.12.1"')
     assert "Grader error" not in done.stdout + done.stderr
 
 
@@ -99,8 +102,20 @@ def test_an_older_tensorflow_does_not_matter_under_another_backend(monkeypatch):
 def test_prereleases_and_two_digit_minors_compare_as_releases(monkeypatch):
     from importlib import metadata
 
-    for installed, problem in (("3.10.0rc1", False), ("3.12.0", False), ("3.9.2", True),
-                               ("3.15.1.dev2026", False)):
+    for installed, problem in (("3.12.1rc1", False), ("3.12.4", False), ("3.12.0", True),
+                               ("3.15.1.dev2026", False), ("3.13.1", True),
+                               ("3.13.2", False)):
         monkeypatch.setattr(metadata, "version",
                             lambda name, v=installed: v if name == "keras" else "2.21.0")
         assert (version_problem() is not None) is problem, installed
+
+
+@pytest.mark.parametrize("unsafe", ["3.11.3", "3.12.0", "3.13.0", "3.13.1"])
+def test_a_keras_with_a_published_advisory_on_model_loading_is_refused(tmp_path, unsafe):
+    """The graders load learners' saved models: a Keras whose safe_mode can be bypassed
+    is refused with one line, below the floor or inside it (3.13.0 and 3.13.1)."""
+    done = _run(["-m", "kfunc_lessons.cli", "check", "residual_add", "nothing.py"],
+                tmp_path, keras=unsafe)
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert f"keras {unsafe} is installed" in line and "pip install --upgrade" in line

@@ -220,7 +220,7 @@ def test_only_models_of_keras_own_objects_skip_the_trial_reload():
     import keras
     from keras import layers
 
-    from kfunc_lessons.isolation import _only_builtin_objects
+    from kfunc_lessons.portable import only_builtin_objects as _only_builtin_objects
     from kfunc_lessons.references import build_solution
 
     assert all(_only_builtin_objects(build_solution(e)) for e in kl.list_exercises())

@@ -1,0 +1,181 @@
+"""Who a learner's code runs as, and the end of every process it starts.
+
+**As root** (Gradescope, containers, CI runners, Colab) each learner's code runs as a user of
+its own, `LearnerUser`: a numeric uid and gid (``KFUNC_LEARNER_UID``, default 60000, plus a
+slot number) with no supplementary groups, no login and no files but its private copy and
+its hand-over folder. The package, the references, the other students' copies and
+hand-overs, and every output the grader writes belong to root and are out of its reach; it
+cannot signal, trace or read the memory of the grader. When its job ends, everything that
+runs as that uid is killed (`end_user_processes`), wherever it moved (a new session, a new
+process group, a double fork).
+
+**Unprivileged** (a teacher's own account) the code runs as the teacher, with the teacher's
+rights: nothing here can stop it from writing the teacher's files or signalling the
+grader. What still holds: it never runs in the grading process; the server that forks the
+learners' processes is their subreaper, so every process they start, orphaned or not, ends
+up as that server's child and is killed (`end_orphans`) before any result is written.
+
+Linux only: elsewhere (macOS, Windows) neither switch is made, and the docs say so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["LearnerUser", "become_subreaper", "drop_to", "end_orphans", "end_user_processes",
+           "learner_user", "privileged"]
+
+_PR_SET_CHILD_SUBREAPER = 36
+_DEFAULT_UID_BASE = 60000  # Debian's range for users created on demand; none log in
+# Processes and threads one learner user may have at once (TensorFlow starts a few dozen
+# threads per process): a fork bomb hits this instead of the machine.
+_MAX_TASKS = 1024
+_MAX_FILE_BYTES = 2**30  # no file a learner writes grows past this (a full disk otherwise)
+_SWEEP_ROUNDS = 200
+
+
+@dataclass(frozen=True)
+class LearnerUser:
+    """The unprivileged identity one learner's code runs as (root mode only)."""
+
+    uid: int
+    gid: int
+
+
+def privileged() -> bool:
+    """Whether this process can run learners' code as users of their own (Linux root)."""
+    return sys.platform.startswith("linux") and os.geteuid() == 0
+
+
+def learner_user(slot: int) -> LearnerUser | None:
+    """The identity for the ``slot``-th learner of this run, or None when not root (or
+    when another user could not even import Python here: then a warning says so)."""
+    if not privileged() or not _python_readable_by_everyone():
+        return None
+    base = int(os.environ.get("KFUNC_LEARNER_UID", _DEFAULT_UID_BASE))
+    return LearnerUser(base + slot, base + slot)
+
+
+def _readable_by_everyone(path: Path) -> bool:
+    """Whether any user may read the folder ``path`` (every folder above it passable)."""
+    try:
+        if not path.stat().st_mode & stat.S_IROTH:
+            return False
+        return all(parent.stat().st_mode & stat.S_IXOTH for parent in (path, *path.parents))
+    except OSError:
+        return True  # a path that is not there holds nothing to import
+
+
+@functools.cache
+def _python_readable_by_everyone() -> bool:
+    import sysconfig
+
+    folders = {Path(sysconfig.get_paths()["stdlib"]), Path(__file__).resolve().parent.parent,
+               *(Path(p) for p in sys.path if p and Path(p).is_dir())}
+    unreadable = sorted(str(f) for f in folders if not _readable_by_everyone(f))
+    if unreadable:
+        print(f"kfunc-lessons: running as root, but other users cannot read "
+              f"{unreadable[0]}, so learners' code cannot run as a user of its own and runs "
+              "as root, without that protection. Install Python and kfunc-lessons where "
+              "every user can read them (as the Gradescope set-up does).", file=sys.stderr)
+    return not unreadable
+
+
+def give_to(path: Path, user: LearnerUser | None) -> None:
+    """Make ``path`` (a folder the grader created, and all it holds) the learner's alone."""
+    if user is None:
+        return
+    for folder, dirs, files in os.walk(path):
+        os.chown(folder, user.uid, user.gid, follow_symlinks=False)
+        for name in dirs + files:
+            os.chown(os.path.join(folder, name), user.uid, user.gid, follow_symlinks=False)
+    os.chmod(path, 0o700)
+
+
+def drop_to(user: LearnerUser | None, home: str) -> None:
+    """In the learner's process, before any of its code: become ``user`` for good."""
+    os.environ["HOME"] = home
+    os.environ["TMPDIR"] = home
+    if user is None:
+        return
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NPROC, (_MAX_TASKS, _MAX_TASKS))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (_MAX_FILE_BYTES, _MAX_FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.setgroups([])
+    os.setresgid(user.gid, user.gid, user.gid)
+    os.setresuid(user.uid, user.uid, user.uid)
+    if os.geteuid() != user.uid or os.getegid() != user.gid:  # never run as root by mistake
+        os._exit(70)
+
+
+def _live_processes() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, real uid) of every process that is not a zombie."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = Path(entry.path, "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("State", "").strip().startswith(("Z", "X")):
+            continue
+        found.append((int(entry.name), int(fields["PPid"]), int(fields["Uid"].split()[0])))
+    return found
+
+
+def end_user_processes(user: LearnerUser | None) -> bool:
+    """Kill every process of ``user``; True once none is left (root mode only).
+
+    ``kill(-1, SIGKILL)`` sent *as that user* reaches exactly its processes, however they
+    detached themselves; it is repeated until none is left, so a process that forked in
+    between is caught in the next round.
+    """
+    if user is None:
+        return True
+    for _ in range(_SWEEP_ROUNDS):
+        if not any(uid == user.uid for _, _, uid in _live_processes()):
+            return True
+        subprocess.run([sys.executable, "-I", "-S", "-c",
+                        "import os, signal; os.kill(-1, signal.SIGKILL)"],
+                       user=user.uid, group=user.gid, extra_groups=[], check=False,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        time.sleep(0.01)
+    return False
+
+
+def become_subreaper() -> None:
+    """Adopt every orphaned descendant of this process (Linux; a no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def end_orphans(parent: int, keep: set[int]) -> bool:
+    """Kill the children of ``parent`` (the subreaper) other than ``keep``, and whatever
+    they leave orphaned, until none is left; True when that was reached."""
+    for _ in range(_SWEEP_ROUNDS):
+        strays = [pid for pid, ppid, _ in _live_processes() if ppid == parent
+                  and pid not in keep]
+        if not strays:
+            return True
+        for pid in strays:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+    return False
