@@ -430,3 +430,56 @@ def test_notebooks_read_as_one_line_errors(tmp_path):
             read_chunks(tmp_path / name)
         assert len(str(raised.value).splitlines()) == 1, str(raised.value)
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "ok.ipynb")
+
+
+def test_platform_files_stay_well_formed_whatever_the_student_wrote(tmp_path, capsys):
+    import xml.etree.ElementTree as ET
+
+    from kfunc_lessons.formats import render
+
+    (tmp_path / "03_residual_add.py").write_text(ATTACKS["escaper"])
+    code = main(["grade", str(tmp_path), "--timeout", "60"])
+    table = capsys.readouterr().out
+    assert code == 1 and "\x1b[2J" not in table and "\x1b[31m" not in table
+    assert "red" in table and "<b>bold</b>" in table  # the words stay, the escapes go
+    from kfunc_lessons.grading import grade_directory
+
+    results = list(grade_directory(tmp_path, timeout=60))
+    for name in ("junit", "gradescope", "classroom", "json"):
+        text = render(name, results)
+        assert "\x1b" not in text and "\x0c" not in text
+    ET.fromstring(render("junit", results).encode())  # well-formed XML 1.0
+
+
+@pytest.mark.parametrize("result", [
+    {"exercise": "residual_add", "status": "failed", "message": "x", "details": [1, {"a": 2}]},
+    {"exercise": "residual_add", "status": "failed", "message": "x", "details": "abc"},
+    {"exercise": "residual_add", "status": "failed", "message": ["x"]},
+    {"exercise": "residual_add", "status": "failed", "message": "x", "tolerance": {"a": "b"}},
+    {"exercise": "residual_add", "status": "passed", "message": "I passed"},
+    "not even a dict",
+])
+def test_a_forged_hand_over_is_an_error_never_a_crash(tmp_path, result):
+    from kfunc_lessons.formats import render
+    from kfunc_lessons.isolation import _read_handover
+
+    folder = tmp_path / "0"
+    folder.mkdir()
+    (folder / "handover.json").write_text(json.dumps({"handover": "verdict",
+                                                      "result": result}))
+    verdict = _read_handover("residual_add", folder, exitcode=0).result
+    assert verdict.status == "error" and not verdict.passed, verdict
+    for name in ("junit", "gradescope", "classroom", "json"):
+        render(name, [verdict])
+
+
+def test_a_hand_over_that_is_a_link_is_not_followed(tmp_path):
+    from kfunc_lessons.isolation import _read_handover
+
+    folder = tmp_path / "0"
+    folder.mkdir()
+    secret = tmp_path / "elsewhere.json"
+    secret.write_text(json.dumps({"handover": "error", "message": "TOP-SECRET"}))
+    (folder / "handover.json").symlink_to(secret)
+    verdict = _read_handover("residual_add", folder, exitcode=0).result
+    assert verdict.status == "error" and "TOP-SECRET" not in verdict.message

@@ -47,15 +47,22 @@ def test_corrupted_data_is_a_grader_error_not_a_learner_error(tmp_path, monkeypa
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow",
                     reason="the stored data was generated with the TensorFlow backend's RNG")
 def test_stored_files_match_a_rebuild(tmp_path):
+    from kfunc_lessons.starters import STARTERS
+
+    trained = {starter.file for starter in STARTERS.values()}
     references.rebuild(tmp_path)
     try:
         for name in DATA_FILES:
             with np.load(tmp_path / f"{name}.npz", allow_pickle=False) as fresh:
                 stored = load_npz(name)
                 assert sorted(fresh.files) == sorted(stored), name
+                # Computed files are identical on one machine, other CPUs may differ in the
+                # last bits. A trained starter adds those bits up over its training: measured
+                # 0.013 apart between two machines of the same kind (and Python builds).
+                tolerance = (dict(rtol=0.05, atol=0.05) if name in trained
+                             else dict(rtol=1e-5, atol=1e-6))
                 for key in fresh.files:
-                    # Identical on one machine; other CPUs may differ in the last bits.
-                    np.testing.assert_allclose(fresh[key], stored[key], rtol=1e-5, atol=1e-6,
+                    np.testing.assert_allclose(fresh[key], stored[key], **tolerance,
                                                err_msg=f"{name}:{key}")
     finally:
         load_npz.cache_clear()
