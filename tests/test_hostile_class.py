@@ -346,8 +346,11 @@ LAMBDA_MODEL = textwrap.dedent("""\
 
 
 def test_a_lambda_model_gets_the_same_verdict_in_the_notebook_and_the_grader(tmp_path):
+    import keras
+
     from kfunc_lessons.grading import grade_file
 
+    keras.backend.clear_session(free_memory=False)  # names as in a fresh notebook kernel
     namespace: dict = {}
     exec(LAMBDA_MODEL, namespace)
     in_notebook = kl.check("residual_add", namespace["model"])
