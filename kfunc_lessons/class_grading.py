@@ -30,10 +30,10 @@ from kfunc_lessons.atomic import write_atomically
 from kfunc_lessons.exercises import EXERCISES
 from kfunc_lessons.grading import (
     Submission,
+    grade_directory,
+    grade_submission,
     load_references,
     read_submission,
-    run_submission,
-    verdicts,
 )
 from kfunc_lessons.isolation import sweep
 from kfunc_lessons.learner_files import DEFAULT_TIMEOUT
@@ -101,12 +101,7 @@ def self_check(*, timeout: float = DEFAULT_TIMEOUT,
     with tempfile.TemporaryDirectory(prefix="kfunc-self-check-") as folder:
         for exercise in EXERCISES:
             Path(folder, f"{exercise.slug}.py").write_text(solution_source(exercise.id))
-        submission = read_submission(Path(folder), user=sandbox.learner_user(0))
-        try:
-            results = list(verdicts(submission, run_submission(
-                submission, timeout=timeout, memory_limit=memory_limit)))
-        finally:
-            submission.close()
+        results = list(grade_directory(folder, timeout=timeout, memory_limit=memory_limit))
     failed = [r for r in results if not r.passed]
     if failed:
         first = failed[0]
@@ -140,9 +135,8 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
             submissions[name] = read_submission(student, user=sandbox.learner_user(slot))
 
         def grade(name: str) -> list[CheckResult]:
-            submission = submissions[name]
-            results = list(verdicts(submission, run_submission(
-                submission, timeout=timeout, memory_limit=memory_limit)))
+            results = grade_submission(submissions[name], timeout=timeout,
+                                       memory_limit=memory_limit)
             if on_student_done is not None:
                 on_student_done(name)
             return results

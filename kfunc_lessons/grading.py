@@ -115,10 +115,9 @@ def _verdict(exercise_id: str, handover: Handover) -> CheckResult:
 
 
 def verdicts(submission: Submission, handovers: dict[str, Handover],
-             exercises: list[Exercise] = EXERCISES,
              on_start: Callable[[Exercise], None] | None = None) -> Iterator[CheckResult]:
     """The verdicts on a submission, in teaching order, computed here."""
-    for exercise in exercises:
+    for exercise in EXERCISES:
         if on_start is not None:
             on_start(exercise)
         if submission.error is not None:
@@ -129,6 +128,14 @@ def verdicts(submission: Submission, handovers: dict[str, Handover],
                               f".py in {submission.name}", step="run")
         else:
             yield _verdict(exercise.id, handovers[exercise.id])
+
+
+def grade_submission(submission: Submission, *, timeout: float = DEFAULT_TIMEOUT,
+                     memory_limit: int | None = None,
+                     on_start: Callable[[Exercise], None] | None = None) -> list[CheckResult]:
+    """Run a submission's code, then give its verdicts, in teaching order."""
+    handovers = run_submission(submission, timeout=timeout, memory_limit=memory_limit)
+    return list(verdicts(submission, handovers, on_start=on_start))
 
 
 def grade_file(exercise_id: str, path: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
@@ -170,8 +177,8 @@ def grade_directory(directory: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
     load_references([e.id for e in EXERCISES])
     submission = read_submission(Path(directory), user=sandbox.learner_user(0))
     try:
-        handovers = run_submission(submission, timeout=timeout, memory_limit=memory_limit)
-        results = list(verdicts(submission, handovers, on_start=on_start))
+        results = grade_submission(submission, timeout=timeout, memory_limit=memory_limit,
+                                   on_start=on_start)
     finally:
         submission.close()
     yield from results
