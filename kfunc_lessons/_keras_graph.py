@@ -9,10 +9,12 @@ leaf calls (layers and raw ops such as ``+``) with nested models inlined.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import keras
+from keras.src.utils.naming import to_snake_case
 
 
 class UntraceableModel(Exception):
@@ -48,6 +50,10 @@ class Trace:
     output_names: list[str] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     shapes: dict[int, tuple] = field(default_factory=dict)
+    # Names that Keras generated ('dense_3', 'input_layer_1') rather than ones someone chose.
+    automatic_input_names: bool = False
+    automatic_output_names: bool = False
+    outputs_keyed: bool = False  # the outputs are a dict: Keras names them by its keys
 
 
 def model_io(model: keras.Model) -> tuple[list, list]:
@@ -68,11 +74,34 @@ def _history(tensor):
     return history
 
 
+def _output_keys(model: keras.Model, outputs: list) -> list[str] | None:
+    """The keys of a dict of outputs, in ``model.outputs`` order; None for other structures.
+    Keras names dict outputs by their keys (a loss or ``y`` dict is matched on them), whatever
+    the layers producing them are called."""
+    try:
+        structure = model.output
+    except Exception:  # a Sequential's or a subclass's own property: no dict to read
+        return None
+    if not isinstance(structure, dict):
+        return None
+    paths = [path for path, _ in keras.tree.flatten_with_path(structure)]
+    if len(paths) != len(outputs) or not all(len(p) == 1 and isinstance(p[0], str)
+                                             for p in paths):
+        return None
+    return [p[0] for p in paths]
+
+
 def _output_name(model: keras.Model, tensor, index: int) -> str:
     names = getattr(model, "output_names", None)
     if names and index < len(names):
         return str(names[index])
     return _history(tensor).operation.name
+
+
+def is_automatic_name(operation) -> bool:
+    """Whether an operation still has the name Keras generated for it ('dense', 'dense_3')."""
+    stem = re.escape(to_snake_case(type(operation).__name__))
+    return re.fullmatch(rf"{stem}(_\d+)?", str(getattr(operation, "name", ""))) is not None
 
 
 def trace(model: keras.Model) -> Trace:
@@ -92,7 +121,12 @@ def trace(model: keras.Model) -> Trace:
         result.input_names.append(_history(tensor).operation.name)
     bound = {id(t): v for t, v in zip(inputs, result.inputs)}
     result.outputs = _trace_graph(outputs, bound, (), result, new_value)
-    result.output_names = [_output_name(model, t, i) for i, t in enumerate(outputs)]
+    keys = _output_keys(model, outputs)
+    result.outputs_keyed = keys is not None
+    result.output_names = keys or [_output_name(model, t, i) for i, t in enumerate(outputs)]
+    result.automatic_input_names = all(is_automatic_name(_history(t).operation) for t in inputs)
+    result.automatic_output_names = keys is None and all(
+        is_automatic_name(_history(t).operation) for t in outputs)
     return result
 
 

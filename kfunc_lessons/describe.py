@@ -19,6 +19,14 @@ _HEADLINE_KEYS = ("units", "filters", "kernel_size", "strides", "padding", "pool
                   "axis", "use_bias", "return_sequences")
 
 
+def setting(node: Node, key: str) -> str:
+    """One config entry as the learner would write it: a merge's last axis is ``axis=-1``."""
+    value = node.config.get(key)
+    if key == "axis" and node.op == "concatenate" and value == len(node.shape):
+        return "axis=-1 (the last axis)"
+    return f"{key}={value!r}"
+
+
 def describe(node: Node) -> str:
     """What a node computes, in the words a learner would use, without its wiring."""
     if node.op == "input":

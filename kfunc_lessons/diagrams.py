@@ -35,6 +35,7 @@ class Sketch:
     edges: list[tuple[int, int]]
     marked: frozenset[int]
     left_out: int  # nodes not drawn (large graphs)
+    inputs: tuple[int, ...] = ()  # the model inputs drawn, left to right
 
 
 def _what(node: Node) -> str:
@@ -47,21 +48,67 @@ def _what(node: Node) -> str:
     return describe(node)
 
 
-def sketch(graph: CanonicalGraph, marked: list[int], title: str, *, names: bool) -> Sketch:
-    """Describe ``graph`` for drawing; ``names``: label nodes with the layers' own names."""
+def _collapsed(graph: CanonicalGraph) -> dict[int, int]:
+    """Node id -> the id it is drawn as: every use of a shared layer (and of its folded
+    activation) is drawn as the layer's first use, so the sharing shows as one node."""
+    first_use: dict[tuple, int] = {}
+    drawn: dict[int, int] = {}
+    for node in graph.nodes:
+        key = None
+        if node.owner is not None:
+            key = ("layer", id(node.owner))
+        elif (node.op == "activation" and len(node.inputs) == 1
+              and graph.nodes[node.inputs[0]].owner is not None
+              and graph.nodes[node.inputs[0]].layer_name == node.layer_name):
+            key = ("activation", id(graph.nodes[node.inputs[0]].owner))
+        drawn[node.id] = node.id if key is None else first_use.setdefault(key, node.id)
+    return drawn
+
+
+def sketch(graph: CanonicalGraph, marked: list[int], title: str, *, names: bool,
+           badges: dict[int, str] | None = None, order: list[int] | None = None) -> Sketch:
+    """Describe ``graph`` for drawing; ``names``: label nodes with the layers' own names;
+    ``badges``: a short note per node (frozen, trained weights); ``order``: the node ids in
+    the order to draw them (branches keep this left-to-right order)."""
     keep = set(range(len(graph.nodes)))
     if len(graph.nodes) > MAX_NODES and marked:
         keep = _around(graph, marked)
+    drawn = _collapsed(graph)
+    uses = {i: sum(1 for d in drawn.values() if d == i) for i in set(drawn.values())}
     labels = {}
-    for node in graph.nodes:
-        if node.id in keep:
-            shape = str((None, *node.shape))
-            name = f"{node.layer_name}\n" if names and node.layer_name else ""
-            labels[node.id] = f"{name}{_what(node)}\n{shape}"
-    edges = [(i, node.id) for node in graph.nodes if node.id in keep
+    for node_id in order or range(len(graph.nodes)):
+        node = graph.nodes[node_id]
+        if node.id not in keep or drawn[node.id] != node.id:
+            continue
+        shape = str((None, *node.shape))
+        if node.op == "input":
+            labels[node.id] = f"Input '{node.layer_name}'\n{shape}"
+            continue
+        name = f"{node.layer_name}\n" if names and node.layer_name else ""
+        shared = f"\nshared: {uses[node.id]} uses" if uses[node.id] > 1 else ""
+        badge = f"\n[{badges[node.id]}]" if badges and node.id in badges else ""
+        labels[node.id] = f"{name}{_what(node)}\n{shape}{shared}{badge}"
+    edges = [(drawn[i], drawn[node.id]) for node_id in order or range(len(graph.nodes))
+             for node in [graph.nodes[node_id]] if node.id in keep
              for i in node.inputs if i in keep]
-    return Sketch(title, labels, edges, frozenset(m for m in marked if m in keep),
-                  len(graph.nodes) - len(keep))
+    edges = [edge for edge in edges if edge[0] in labels and edge[1] in labels]
+    return Sketch(title, labels, edges,
+                  frozenset(drawn[m] for m in marked if m in keep and drawn[m] in labels),
+                  len(graph.nodes) - len(keep),
+                  tuple(i for i in labels if graph.nodes[i].op == "input"))
+
+
+def aligned_order(graph: CanonicalGraph, counterpart: dict[int, int]) -> list[int]:
+    """The learner's node ids in the reference's order where they are paired with a
+    reference node (``counterpart``), each other node right after its inputs: both pictures
+    then draw their branches in the same left-to-right order."""
+    key: dict[int, tuple] = {}
+    for node in graph.nodes:
+        if node.id in counterpart:
+            key[node.id] = (counterpart[node.id], 0, node.id)
+        else:
+            key[node.id] = (max((key[i][0] for i in node.inputs), default=-1), 1, node.id)
+    return sorted(key, key=key.__getitem__)
 
 
 def _around(graph: CanonicalGraph, marked: list[int]) -> set[int]:
@@ -96,7 +143,7 @@ class Picture:
 
         ident = "kl" + hashlib.sha1(repr(self).encode()).hexdigest()[:8]
         dot = pydot.Dot(ident, graph_type="digraph", rankdir="TB", bgcolor="white",
-                        fontname="DejaVu Sans", fontcolor="black", id=ident)
+                        fontname="DejaVu Sans", fontcolor="black", id=ident, ordering="out")
         dot.set_node_defaults(shape="box", style="\"rounded,filled\"", fillcolor="white",
                               color="#757575", fontname="DejaVu Sans", fontsize="11",
                               fontcolor="black")
@@ -115,22 +162,33 @@ class Picture:
                 cluster.add_node(pydot.Node(f"{side}{node_id}", label=_quoted(label), **attrs))
             for a, b in part.edges:
                 cluster.add_edge(pydot.Edge(f"{side}{a}", f"{side}{b}"))
+            if len(part.inputs) > 1:  # inputs side by side, in order: branches follow them
+                row = pydot.Subgraph(f"{ident}_{side}_inputs", rank="same")
+                for a, b in zip(part.inputs, part.inputs[1:]):
+                    row.add_edge(pydot.Edge(f"{side}{a}", f"{side}{b}", style="invis"))
+                cluster.add_subgraph(row)
             dot.add_subgraph(cluster)
         return dot.to_string()
 
-    def svg(self) -> str:
-        """The picture as SVG text (raises DiagramUnavailable without Graphviz)."""
+    def _drawn(self, fmt: str) -> bytes:
         import pydot
 
         if shutil.which("dot") is None:
             raise DiagramUnavailable(HOW_TO_GET_IT)
         graphs = pydot.graph_from_dot_data(self.to_dot())
         try:
-            data = graphs[0].create_svg()
+            return graphs[0].create(format=fmt)
         except Exception as exc:  # dot present but failing: say so, never crash a verdict
             raise DiagramUnavailable(f"Graphviz could not draw the picture ({exc}).") from None
-        text = data.decode("utf-8")
+
+    def svg(self) -> str:
+        """The picture as SVG text (raises DiagramUnavailable without Graphviz)."""
+        text = self._drawn("svg").decode("utf-8")
         return text[text.index("<svg"):]  # no XML prolog: the SVG can sit inside HTML
+
+    def png(self) -> bytes:
+        """The picture as a PNG image (raises DiagramUnavailable without Graphviz)."""
+        return self._drawn("png")
 
 
 def _quoted(label: str) -> str:
@@ -139,7 +197,13 @@ def _quoted(label: str) -> str:
 
 
 def picture(mine: CanonicalGraph, reference: CanonicalGraph, marked_mine: list[int],
-            marked_reference: list[int]) -> Picture:
-    """The picture of a failed check, the given nodes marked."""
-    return Picture(sketch(mine, marked_mine, "Your model", names=True),
-                   sketch(reference, marked_reference, "The exercise", names=False))
+            marked_reference: list[int], *, badges_mine: dict[int, str] | None = None,
+            badges_reference: dict[int, str] | None = None,
+            counterpart: dict[int, int] | None = None) -> Picture:
+    """The picture of a failed check, the given nodes marked; ``counterpart``: learner node
+    -> the reference node it was paired with, to draw both in the same order."""
+    order = aligned_order(mine, counterpart) if counterpart else None
+    return Picture(sketch(mine, marked_mine, "Your model", names=True, badges=badges_mine,
+                          order=order),
+                   sketch(reference, marked_reference, "The exercise", names=False,
+                          badges=badges_reference))

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 
 from kfunc_lessons._keras_graph import UntraceableModel
-from kfunc_lessons.describe import source_in_reference, where
+from kfunc_lessons.describe import describe, source_in_reference, where
 from kfunc_lessons.diagrams import picture
 from kfunc_lessons.execute import (
     LayerCopyError,
@@ -36,10 +36,12 @@ class Verdict(Exception):
     """Raised inside the pipeline to stop at a step with a learner-facing message."""
 
     def __init__(self, status: str, step: str, message: str,
-                 focus: tuple[list[int], list[int]] = ([], []), **extra):
+                 focus: tuple[list[int], list[int]] = ([], []), cause: str | None = None,
+                 **extra):
         super().__init__(message)
         self.result = dict(status=status, step=step, message=message, **extra)
         self.focus = focus  # (learner node ids, reference node ids) where the models differ
+        self.cause = cause  # the catalogue entry this verdict is, when the pipeline knows it
 
 
 @dataclass
@@ -61,7 +63,7 @@ def run_check(task: Task, model: object) -> CheckResult:
     try:
         _pipeline(task, model, seen)
     except Verdict as verdict:
-        return _explained(task, model, seen.get("graph"), verdict)
+        return _explained(task, model, seen, verdict)
     except Exception as exc:  # a fault inside the grader, never the learner's
         return CheckResult(
             task.name, "error", "the grader itself failed: this is a bug in kfunc_lessons, not "
@@ -70,18 +72,54 @@ def run_check(task: Task, model: object) -> CheckResult:
     raise AssertionError("the pipeline ends with a verdict")  # pragma: no cover
 
 
-def _explained(task: Task, model: object, graph: CanonicalGraph | None,
-               verdict: Verdict) -> CheckResult:
+def _explained(task: Task, model: object, seen: dict, verdict: Verdict) -> CheckResult:
     """The verdict, explained: a known mistake named, the picture of where it differs."""
     result = CheckResult(task.name, **verdict.result)
+    graph = seen.get("graph")
     cause = explain_result(result, Evidence(model, graph, task.graph, result.step,
-                                            task.weights_of, task.exercise))
+                                            task.weights_of, task.exercise), verdict.cause)
     mine, theirs = verdict.focus
     if cause is not None and cause.mine:  # mark the named mistake where it sits
         mine, theirs = list(cause.mine), list(cause.theirs)
     if result.status == "failed" and graph is not None and (mine or theirs):
-        result.picture = picture(graph, task.graph, mine, theirs)
+        matcher = seen.get("matcher")
+        mine_badges, reference_badges = _badges(task, model, graph, matcher)
+        result.picture = picture(graph, task.graph, mine, theirs, badges_mine=mine_badges,
+                                 badges_reference=reference_badges,
+                                 counterpart=matcher.rev if matcher is not None else None)
     return result
+
+
+def _badges(task: Task, model: object, graph: CanonicalGraph, matcher: Matcher | None):
+    """Where an exercise is about trained weights, what each weighted node of both pictures
+    holds: frozen or trainable, trained or new weights."""
+    exercise = task.exercise
+    if exercise is None or not (exercise.frozen or exercise.keep_trained
+                                or not exercise.inject_weights):
+        return None, None
+    trained = [task.weights_of(node.owner) for node in task.graph.nodes
+               if node.owner is not None and exercise.must_keep(node.owner.name)]
+
+    def carries_training(layer) -> bool:
+        weights = layer.get_weights()
+        return any(len(w) == len(weights) and all(
+            np.shape(a) == np.shape(b) and np.array_equal(a, b) for a, b in zip(w, weights))
+            for w in trained if w is not None)
+
+    mine = {}
+    for node in graph.nodes:
+        if node.owner is not None:
+            frozen = isinstance(model, keras.Model) and _frozen_in_fit(model, node.owner)
+            mine[node.id] = (f"{'frozen' if frozen else 'trainable'}, "
+                             f"{'trained' if carries_training(node.owner) else 'new'} weights")
+    reference = {}
+    for node in task.graph.nodes:
+        if node.owner is not None:
+            frozen = node.owner.name in exercise.frozen
+            kept = exercise.must_keep(node.owner.name)
+            reference[node.id] = (f"{'frozen' if frozen else 'trainable'}, "
+                                  f"{'trained' if kept else 'new'} weights")
+    return mine, reference
 
 
 def _pipeline(task: Task, model: object, seen: dict) -> None:
@@ -94,18 +132,20 @@ def _pipeline(task: Task, model: object, seen: dict) -> None:
         problem = task.exercise.requirement(model, graph)
         if problem:
             raise Verdict("failed", "requirements", problem)
-    matcher = Matcher(task.graph, graph, input_pairs)
+    matcher = seen["matcher"] = Matcher(task.graph, graph, input_pairs)
     divergence = matcher.run(output_pairs)
     if divergence is not None:
         mine, ref = divergence.at or (None, None)
+        marked = list(divergence.marks) or ([mine] if mine is not None else [])
         raise Verdict("failed", "structure", divergence.message,
-                      focus=([mine] if mine is not None else [], [ref] if ref is not None else []))
+                      focus=(marked, [ref] if ref is not None else []))
     if task.exercise is not None and task.exercise.blocks:
         _check_blocks(task.graph, graph, matcher)
     _check_finite_weights(graph)
     if task.exercise is not None:
         _check_weights_kept(task, matcher, task.exercise.must_keep)
-        _check_frozen(task, matcher, task.exercise.frozen)
+        if task.exercise.frozen:
+            _check_frozen(task, model, matcher, task.exercise.frozen)
     _check_numbers(task, graph, matcher, input_pairs, output_pairs)
 
 
@@ -140,13 +180,19 @@ def _shape(graph: CanonicalGraph, node_id: int) -> tuple:
     return (None, *graph.nodes[node_id].shape)
 
 
-def _pair_by_name(kind: str, ref_names, ref_ids, names, ids) -> list[tuple[int, int]]:
+def _pair_io(kind: str, ref: CanonicalGraph, graph: CanonicalGraph) -> list[tuple[int, int]]:
+    """(reference node, learner node) for each input (or output): by name where the
+    reference's names were chosen, by position where Keras generated them."""
+    ref_ids, ids = (ref.inputs, graph.inputs) if kind == "input" else (ref.outputs, graph.outputs)
+    ref_names, names = ((ref.input_names, graph.input_names) if kind == "input"
+                        else (ref.output_names, graph.output_names))
+    by_name = ref.matched_by_name(kind)
     if len(ids) != len(ref_ids):
-        wanted = ", ".join(f"'{n}'" for n in ref_names) if len(ref_ids) > 1 else ""
+        wanted = ", ".join(f"'{n}'" for n in ref_names) if by_name else ""
         raise Verdict("failed", "io", f"Your model has {len(ids)} {kind}(s); this exercise "
                       f"needs {len(ref_ids)}" + (f": {wanted}." if wanted else "."))
-    if len(ref_ids) == 1:
-        return [(ref_ids[0], ids[0])]
+    if not by_name:
+        return list(zip(ref_ids, ids))
     missing = [n for n in ref_names if n not in names]
     if missing:
         raise Verdict("failed", "io", f"This exercise matches {kind}s by name and needs "
@@ -156,24 +202,32 @@ def _pair_by_name(kind: str, ref_names, ref_ids, names, ids) -> list[tuple[int, 
     return [(r, ids[names.index(n)]) for n, r in zip(ref_names, ref_ids)]
 
 
+def output_label(ref: CanonicalGraph, index: int) -> str:
+    """How a message names the reference's output ``index`` to the learner: by its name where
+    outputs are matched by name, by its place otherwise ('' for a single output)."""
+    if len(ref.outputs) == 1:
+        return ""
+    if ref.matched_by_name("output"):
+        return f"'{ref.output_names[index]}'"
+    return f"number {index + 1}"
+
+
 def _match_io(ref: CanonicalGraph, graph: CanonicalGraph):
-    input_pairs = _pair_by_name("input", ref.input_names, ref.inputs, graph.input_names,
-                                graph.inputs)
+    input_pairs = _pair_io("input", ref, graph)
     for r, m in input_pairs:
         if _shape(ref, r) != _shape(graph, m):
             raise Verdict("failed", "io", f"Your model's input '{graph.nodes[m].layer_name}' "
                           f"has shape {_shape(graph, m)}; this exercise needs "
                           f"{_shape(ref, r)}.", focus=([m], [r]))
-    output_pairs = _pair_by_name("output", ref.output_names, ref.outputs, graph.output_names,
-                                 graph.outputs)
-    for (r, m), name in zip(output_pairs, ref.output_names):
+    output_pairs = _pair_io("output", ref, graph)
+    for r, m in output_pairs:
         if _shape(ref, r) != _shape(graph, m):
-            label = f" '{name}'" if len(ref.outputs) > 1 else ""
+            label = output_label(ref, ref.outputs.index(r))
             made_by = graph.nodes[m].layer_name
-            raise Verdict("failed", "io", f"Your model's output{label} (from your layer "
-                          f"'{made_by}') has shape {_shape(graph, m)}; this exercise needs "
-                          f"{_shape(ref, r)}, from {source_in_reference(ref, ref.nodes[r])}.",
-                          focus=([m], [r]))
+            raise Verdict("failed", "io", f"Your model's output{' ' + label if label else ''} "
+                          f"(from your layer '{made_by}') has shape {_shape(graph, m)}; this "
+                          f"exercise needs {_shape(ref, r)}, from "
+                          f"{source_in_reference(ref, ref.nodes[r])}.", focus=([m], [r]))
     return dict(input_pairs), output_pairs
 
 
@@ -237,17 +291,56 @@ def _check_weights_kept(task: Task, matcher: Matcher, must_keep: Callable[[str],
                           focus=(_nodes_of(matcher.learner, mine), [node.id]))
 
 
-def _check_frozen(task: Task, matcher: Matcher, names: tuple[str, ...]) -> None:
+def _frozen_in_fit(model: keras.Model, layer) -> bool:
+    """Whether fit() on ``model`` leaves ``layer`` unchanged: none of its weights is among the
+    model's trainable weights (a frozen layer, a frozen block around it, a frozen model)."""
+    trainable = {id(w) for w in model.trainable_weights}
+    return not any(id(w) in trainable for w in layer.weights)
+
+
+def _listed(layers_: list) -> str:
+    names = ", ".join(f"'{layer.name}'" for layer in layers_[:3])
+    return names + (f" and {len(layers_) - 3} more" if len(layers_) > 3 else "")
+
+
+def _check_frozen(task: Task, model: keras.Model, matcher: Matcher,
+                  names: tuple[str, ...]) -> None:
+    """The backbone layers ``names`` are frozen, and every layer the learner adds is not."""
+    backbone, head = [], []  # (reference node, learner layer)
     for node in task.graph.nodes:
-        if node.owner is None or node.owner.name not in names:
-            continue
-        mine = matcher.owners.get(id(node.owner))
-        if mine is not None and mine.trainable:
-            raise Verdict("failed", "requirements", f"Your layer '{mine.name}' is part of the "
-                          "trained backbone but is still trainable, so fit() would change its "
-                          "weights. Freeze the backbone: backbone.trainable = False (or "
-                          "layer.trainable = False for each of its layers).",
-                          focus=(_nodes_of(matcher.learner, mine), [node.id]))
+        mine = matcher.owners.get(id(node.owner)) if node.owner is not None else None
+        if mine is not None:
+            (backbone if node.owner.name in names else head).append((node, mine))
+    thawed = [(node, mine) for node, mine in backbone if not _frozen_in_fit(model, mine)]
+    if thawed:
+        layers_ = list({id(m): m for _, m in thawed}.values())
+        raise Verdict("failed", "requirements", f"Your backbone layer{'s' * (len(layers_) > 1)} "
+                      f"{_listed(layers_)} {'are' if len(layers_) > 1 else 'is'} still "
+                      "trainable, so fit() would change the trained weights (and a large "
+                      "gradient from the new, random head would wreck them first). Freeze the "
+                      "backbone before training the head: backbone.trainable = False.",
+                      cause="unfrozen-backbone",
+                      focus=([i for _, m in thawed for i in _nodes_of(matcher.learner, m)],
+                             [node.id for node, _ in thawed]))
+    frozen = [(node, mine) for node, mine in head if _frozen_in_fit(model, mine)]
+    if frozen:
+        layers_ = list({id(m): m for _, m in frozen}.values())
+        many = len(layers_) > 1
+        if not model.trainable:
+            how = "model.trainable = False froze the whole model, the new head with it"
+            fix = ("Set model.trainable = True, then freeze only the backbone again: "
+                   "backbone.trainable = False.")
+        else:
+            how = (f"your layer{'s' * many} {_listed(layers_)} {'are' if many else 'is'} "
+                   f"frozen (trainable=False on {'them' if many else 'it'}, or on a block around "
+                   f"{'them' if many else 'it'})")
+            fix = ("Freeze only the backbone (backbone.trainable = False) and leave the layers "
+                   "you add trainable.")
+        raise Verdict("failed", "requirements", f"Your new head cannot learn: {how}, so fit() "
+                      "cannot change it and it keeps its random starting weights. " + fix,
+                      cause="frozen-head",
+                      focus=([i for _, m in frozen for i in _nodes_of(matcher.learner, m)],
+                             [node.id for node, _ in frozen]))
 
 
 def _check_numbers(task: Task, graph: CanonicalGraph, matcher: Matcher, input_pairs,
@@ -273,34 +366,59 @@ def _check_numbers(task: Task, graph: CanonicalGraph, matcher: Matcher, input_pa
         raise Verdict("failed", "numbers", f"Your model cannot be copied for grading: {exc}. "
                       "Use built-in Keras layers, or give custom layers a get_config().") from exc
     out_index = {m: i for i, m in enumerate(graph.outputs)}
-    worst, worst_name, failing = 0.0, "", []
-    names = task.graph.output_names
-    for (r, m), name in zip(output_pairs, names):
-        got, want = outputs[out_index[m]], task.expected[task.graph.outputs.index(r)]
+    worst, worst_at, failing = 0.0, 0, []
+    for r, m in output_pairs:
+        index = task.graph.outputs.index(r)
+        got, want = outputs[out_index[m]], task.expected[index]
         diff = float(np.max(np.abs(got - want))) if np.isfinite(got).all() else math.inf
         if diff >= worst:
-            worst, worst_name = diff, name
+            worst, worst_at = diff, index
         if not np.allclose(got, want, rtol=RTOL, atol=ATOL):
-            failing.append(name)
+            failing.append((r, m))
     tolerance = {"rtol": RTOL, "atol": ATOL}
-    which = f" (output '{worst_name}')" if len(output_pairs) > 1 else ""
+    label = output_label(task.graph, worst_at)
+    which = f" (output {label})" if label else ""
     detail = [f"largest difference {worst:.3g}{which}, tolerance rtol={RTOL}, atol={ATOL}"]
     if failing:
-        opaque = [f"'{n.layer_name}' ({n.op})" for n in graph.nodes if n.opaque]
-        if opaque:
-            hint = (f" The structure check cannot read what your layer(s) {', '.join(opaque)} "
-                    "compute, so their numbers decide: they do not compute what the "
-                    "exercise's layers compute in their place.")
-        elif not task.inject_weights:
-            hint = " Are the trained layers reused in the right places?"
-        else:
-            hint = (" Look for a constant or setting that the structure check cannot see, such "
-                    "as a number inside an operation (x * 2.0).")
-        raise Verdict("failed", "numbers", f"The structure looks right, but the outputs differ "
-                      f"from the reference ({', '.join(repr(n) for n in failing)})." + hint,
+        raise Verdict("failed", "numbers", _numbers_message(task, graph, matcher, failing),
                       details=detail, max_abs_diff=worst, tolerance=tolerance,
-                      focus=([m for (r, m), n in zip(output_pairs, names) if n in failing]
-                             + [n.id for n in graph.nodes if n.opaque],
-                             [r for (r, m), n in zip(output_pairs, names) if n in failing]))
+                      focus=([m for _, m in failing] + [n.id for n in graph.nodes if n.opaque],
+                             [r for r, _ in failing]
+                             + [matcher.rev[n.id] for n in graph.nodes
+                                if n.opaque and n.id in matcher.rev]))
     raise Verdict("passed", "done", "your model computes what the exercise asks.",
                   details=detail, max_abs_diff=worst, tolerance=tolerance)
+
+
+def _numbers_message(task: Task, graph: CanonicalGraph, matcher: Matcher,
+                     failing: list[tuple[int, int]]) -> str:
+    """Why outputs differ, in the learner's terms: which of their outputs, and what the
+    structure check could not see."""
+    labels = [output_label(task.graph, task.graph.outputs.index(r)) for r, _ in failing]
+    made_by = ", ".join(f"'{graph.nodes[m].layer_name}'" for _, m in failing)
+    named = ", ".join(label for label in labels if label)
+    which = (f"Your model's output{'s' if len(failing) > 1 else ''} {named} (from your "
+             f"layer{'s' if len(failing) > 1 else ''} {made_by})" if named
+             else f"Your model's output (from your layer {made_by})")
+    opaque = [n for n in graph.nodes if n.opaque]
+    if opaque:
+        placed = []
+        for node in opaque:
+            ref_id = matcher.rev.get(node.id)
+            ref_node = task.graph.nodes[ref_id] if ref_id is not None else None
+            place = ("sits where the exercise has no layer" if ref_node is None else
+                     f"stands where the exercise has a {ref_node.op} too" if ref_node.opaque
+                     else f"stands where the exercise has {describe(ref_node)}")
+            placed.append(f"your layer '{node.layer_name}' ({node.op}) {place}")
+        one = len(opaque) == 1
+        return (f"{which} differs from the reference. {'; '.join(placed).capitalize()[0]}"
+                f"{'; '.join(placed)[1:]}. The grader cannot read what a Lambda or a layer "
+                "class of your own computes, so the numbers decide: "
+                f"{'it computes' if one else 'they compute'} something else.")
+    if not task.inject_weights:
+        hint = " Are the trained layers reused in the right places?"
+    else:
+        hint = (" Look for a constant or setting that the structure check cannot see, such "
+                "as a number inside an operation (x * 2.0).")
+    return f"The structure looks right, but {which[0].lower()}{which[1:]} differs from the " \
+        "reference." + hint

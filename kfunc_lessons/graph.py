@@ -64,6 +64,20 @@ class CanonicalGraph:
     output_names: list[str] = field(default_factory=list)
     trace: Trace | None = None
 
+    def matched_by_name(self, kind: str) -> bool:
+        """Whether a model's inputs (``kind="input"``) or outputs are paired with this graph's
+        by name: where it has several, named by someone. Names that Keras generated are
+        matched by position."""
+        names = self.input_names if kind == "input" else self.output_names
+        automatic = (self.trace.automatic_input_names if kind == "input"
+                     else self.trace.automatic_output_names) if self.trace else False
+        return len(names) > 1 and not automatic
+
+    @property
+    def outputs_keyed(self) -> bool:
+        """The model's outputs are a dict, named by its keys."""
+        return bool(self.trace and self.trace.outputs_keyed)
+
     def owners(self) -> list:
         """Weight-holding layers in first-use order, each once."""
         seen: dict[int, Any] = {}

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kfunc_lessons.describe import VERBS, describe, source, source_in_reference, where
+from kfunc_lessons.describe import (
+    VERBS,
+    describe,
+    setting,
+    source,
+    source_in_reference,
+    where,
+)
 from kfunc_lessons.graph import CanonicalGraph, Node
 
 
@@ -21,6 +28,7 @@ class Divergence:
     message: str
     depth: int  # forward depth in the learner's graph; smaller is earlier
     at: tuple[int, int] | None = None  # (learner node, reference node) compared when found
+    marks: tuple[int, ...] = ()  # the learner nodes the message names, where more than `at`
 
 
 def subgraph_hashes(graph: CanonicalGraph, input_tokens: dict[int, object]) -> list[int]:
@@ -91,10 +99,7 @@ class Matcher:
         if r.id in self.pairs or m.id in self.rev:
             if self.pairs.get(r.id) == m.id:
                 return None, []
-            reader = where(consumer) if consumer is not None else "your model"
-            return Divergence(f"{reader} reads {source(m)}, which is already used elsewhere; "
-                              "in the exercise it reads "
-                              f"{source_in_reference(self.ref, r)}.", m.depth), []
+            return self._reused(r, m, consumer), []
         if (r.opaque or m.opaque) and r.op != "input":
             return self._wildcard(r, m)
         if r.op != "input" and self.learner_hash[m.id] != self.ref_hash[r.id]:
@@ -178,9 +183,18 @@ class Matcher:
     def _shifted(self, r: Node, m: Node):
         """Recognise one layer too many or one too few on a chain (by subgraph hash). A
         missing layer may be two canonical nodes: a Dense and its folded activation."""
-        if len(m.inputs) == 1 and self.learner_hash[m.inputs[0]] == self.ref_hash[r.id]:
-            return Divergence(f"{where(m)} is one layer too many: the exercise goes straight on "
-                              "without it here.", m.depth), []
+        extra = self._extra_layer(r, m)
+        if extra:
+            layer, below = extra[0], self.learner.nodes[extra[0].inputs[0]]
+            readers = [n for n in self.learner.nodes if m.id in n.inputs]
+            what = describe(layer) + (f" with {describe(m)}" if len(extra) == 2 else "")
+            inside = f" (inside block '{layer.scope[-1].name}')" if layer.scope else ""
+            after = (f"between {source(below)} and {where(readers[0])}; the exercise goes "
+                     "straight from one to the other" if len(readers) == 1
+                     else f"after {source(below)}; the exercise goes straight on without it")
+            return Divergence(f"your layer '{layer.layer_name}' ({what}){inside} is one layer "
+                              f"too many: it sits {after}.", m.depth,
+                              marks=tuple(n.id for n in extra)), []
         above, node = [], r
         while len(node.inputs) == 1 and len(above) < 2:
             above.append(node)
@@ -196,6 +210,40 @@ class Matcher:
             return Divergence(f"a layer is missing after {where(m)}: the exercise applies "
                               f"{what} to its output.", m.depth + 1), []
         return None
+
+    def _extra_layer(self, r: Node, m: Node) -> list[Node]:
+        """The learner nodes, from ``m`` down, of one layer that the exercise does not have
+        before ``r``: one node, or two for a layer with its activation folded in
+        (Dense(64, activation="relu")). Empty when ``m`` is not such a layer."""
+        chain, node = [], m
+        while len(node.inputs) == 1 and len(chain) < 2:
+            chain.append(node)
+            below = self.learner.nodes[node.inputs[0]]
+            if self.learner_hash[below.id] == self.ref_hash[r.id]:
+                folded = len(chain) == 1 or (chain[0].op == "activation"
+                                             and chain[0].layer_name == node.layer_name)
+                return chain[::-1] if folded else []
+            node = below
+        return []
+
+    def _reused(self, r: Node, m: Node, consumer: Node | None) -> Divergence:
+        """``consumer`` reads ``m`` where the exercise reads ``r``, and one of the two is
+        already paired elsewhere: the learner shares a tensor the exercise keeps separate,
+        or keeps separate a tensor the exercise shares."""
+        reader = where(consumer) if consumer is not None else "your model"
+        if r.id in self.pairs:  # the exercise's tensor is already paired, read by another
+            shared = self.learner.nodes[self.pairs[r.id]]
+            others = [n for n in self.learner.nodes
+                      if shared.id in n.inputs and (consumer is None or n.id != consumer.id)]
+            with_whom = f" as {where(others[0])}" if others else ""
+            return Divergence(
+                f"{reader} reads {source(m)}; in the exercise it reads the same tensor"
+                f"{with_whom}, {source(shared)}: both read ONE "
+                f"{source_in_reference(self.ref, r)}. Feed that one tensor to both.",
+                m.depth, marks=(m.id, shared.id))
+        # The learner's tensor already plays another part: a plain rewiring, here.
+        return Divergence(f"{reader} reads {source(m)}; in the exercise it reads "
+                          f"{source_in_reference(self.ref, r)}.", m.depth)
 
     def _record(self, r: Node, m: Node) -> None:
         self.pairs[r.id], self.rev[m.id] = m.id, r.id
@@ -236,8 +284,8 @@ class Matcher:
                     f"'{r.config.get('function')}' here.")
         diffs = [k for k in sorted(set(r.config) | set(m.config))
                  if r.config.get(k) != m.config.get(k)]
-        said = ", ".join(f"{k}={m.config.get(k)!r}" for k in diffs)
-        wanted = ", ".join(f"{k}={r.config.get(k)!r}" for k in diffs)
+        said = ", ".join(setting(m, k) for k in diffs)
+        wanted = ", ".join(setting(r, k) for k in diffs)
         return f"{where(m)} has {said}; the exercise needs {wanted}."
 
     def _owner_difference(self, r: Node, m: Node) -> Divergence | None:

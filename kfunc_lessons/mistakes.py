@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from kfunc_lessons.describe import VERBS, describe, where
+from kfunc_lessons.describe import VERBS, describe, setting, where
 from kfunc_lessons.execute import reduced_precision_policies
 from kfunc_lessons.exercises import Exercise
 from kfunc_lessons.graph import COMMUTATIVE, CanonicalGraph, Node, overrides_call
@@ -78,9 +78,9 @@ class Finding:
     theirs: tuple[int, ...] = ()
 
 
-# A detector says what it found, in words; where it can, also at which learner node, and at
-# which node of the exercise's graph the same thing is done right.
-Spotted = str | tuple[str, int, tuple[int, ...]] | None
+# A detector says what it found, in words; where it can, also at which learner node(s), and
+# at which node(s) of the exercise's graph the same thing is done right.
+Spotted = str | tuple[str, int | tuple[int, ...], tuple[int, ...]] | None
 
 
 def _counterpart(reference: CanonicalGraph, op: str) -> tuple[int, ...]:
@@ -232,10 +232,12 @@ def _separate_where_shared(e: Evidence) -> str | None:
             continue
         key = (node.op, tuple(sorted(node.config.items())), node.shape)
         if key in seen:
+            shared = tuple(n.id for n in e.reference.nodes
+                           if n.owner is not None and _uses(e.reference)[id(n.owner)] > 1)
             return (f"your layers '{seen[key].owner.name}' and '{node.owner.name}' are two "
                     "separate layers with weights of their own. The exercise shares ONE layer: "
                     "create it once (encoder = layers.Dense(...)) and call that same object on "
-                    "each input.")
+                    "each input.", (seen[key].id, node.id), shared)
         seen[key] = node
     return None
 
@@ -250,32 +252,41 @@ def _input_used_twice(e: Evidence) -> str | None:
             "encoder is applied once to EACH input.")
 
 
-def _names_differ(kind: str, wanted: list[str], names: list[str], fix: str) -> str | None:
-    """A multi-input (or -output) exercise matched by name, and the learner's other names;
-    ``fix`` says what to do, with ``{first}`` for the first wanted name."""
-    if len(wanted) < 2 or len(names) != len(wanted) or set(names) == set(wanted):
+def _names_differ(kind: str, e: Evidence) -> str | None:
+    """A multi-input (or -output) exercise matched by name, and the learner's other names."""
+    wanted, names = ((e.reference.input_names, e.graph.input_names) if kind == "input"
+                     else (e.reference.output_names, e.graph.output_names))
+    if (not e.reference.matched_by_name(kind) or len(names) != len(wanted)
+            or set(names) == set(wanted)):
         return None
-    return (f"this exercise matches {kind}s by name: it needs {', '.join(map(repr, wanted))}, "
-            f"and your {kind}s are named {', '.join(map(repr, names))}. "
-            + fix.format(first=repr(wanted[0])))
+    needs = ", ".join(map(repr, wanted))
+    if kind == "input":
+        return (f"this exercise matches inputs by name: it needs {needs}, and your inputs are "
+                f"named {', '.join(map(repr, names))}. Name each one: "
+                f"keras.Input(shape=..., name={wanted[0]!r}).")
+    if e.graph.outputs_keyed:
+        return (f"this exercise matches outputs by name: it needs {needs}, and your outputs "
+                f"dict is keyed {', '.join(map(repr, names))}. Keras names a dict's outputs by "
+                "its keys, whatever the layers are called: a loss or a y dict in compile() and "
+                f"fit() is matched on them. Key the dict by {needs}.")
+    return (f"this exercise matches outputs by name: it needs {needs}, and your outputs are "
+            f"named {', '.join(map(repr, names))}. Pass outputs as a dict keyed by those names, "
+            f"or name the output layers (name={wanted[0]!r}).")
 
 
 def _input_names(e: Evidence) -> str | None:
-    return _names_differ("input", e.reference.input_names, e.graph.input_names,
-                         "Name each one: keras.Input(shape=..., name={first}).")
+    return _names_differ("input", e)
 
 
 def _output_names(e: Evidence) -> str | None:
-    return _names_differ("output", e.reference.output_names, e.graph.output_names,
-                         "Pass outputs as a dict keyed by those names, or name the output "
-                         "layers (name={first}).")
+    return _names_differ("output", e)
 
 
 def _concatenate_axis(e: Evidence) -> str | None:
     for node in e.graph.nodes:
         if node.op == "concatenate" and node.config.get("axis") != len(node.shape):
             shapes = " and ".join(str(_shape(e.graph.nodes[i])) for i in node.inputs)
-            return (f"{where(node)} joins {shapes} along axis {node.config.get('axis')}, giving "
+            return (f"{where(node)} joins {shapes} along {setting(node, 'axis')}, giving "
                     f"{_shape(node)}. Feature maps are stacked on the channels, the last "
                     "axis: concatenate(..., axis=-1), the default.",
                     node.id, _counterpart(e.reference, "concatenate"))
@@ -319,19 +330,6 @@ def _fresh_layer(e: Evidence) -> str | None:
     return None
 
 
-def _unfrozen_backbone(e: Evidence) -> str | None:
-    if e.exercise is None or not e.exercise.frozen:
-        return None
-    trainable = [layer.name for layer in e.graph.owners()
-                 if layer.name in e.exercise.frozen and layer.trainable]
-    if not trainable:
-        return None
-    return (f"your backbone layer '{trainable[0]}' is still trainable, so fit() would change "
-            "its trained weights (and a large gradient from the new, random head would wreck "
-            "them first). Freeze the backbone before training the head: "
-            "backbone.trainable = False.")
-
-
 def _old_head_kept(e: Evidence) -> str | None:
     if e.exercise is None or not e.exercise.drop:
         return None
@@ -346,14 +344,45 @@ def _old_head_kept(e: Evidence) -> str | None:
 
 # ---- explanations of exceptions ---------------------------------------------------------------
 
+def _dims(text: str) -> tuple:
+    """'64,' or 'None, 8, 8' as a tuple of ints (None kept)."""
+    return tuple(None if d.strip() == "None" else int(d) for d in text.split(",") if d.strip())
+
+
 def _residual_shape_error(m: re.Match) -> str:
-    a, b = m.group(1), m.group(2)
-    width = b.rstrip(", ").rsplit(",", 1)[-1].strip() or "N"
-    return (f"you tried to add two tensors of different shapes, ({a}) and ({b}), such as "
-            "the 10-wide input and a 64-wide Dense output. An add is element-wise, so both "
-            "operands must have the same shape. Either make the widths match, or project the "
-            f"shortcut first: shortcut = layers.Dense({width})(inputs), then add it to the "
-            f"Dense({width}) output.")
+    a, b = _dims(m.group(1)), _dims(m.group(2))
+    said = (f"you tried to add two tensors of different shapes, {a} and {b}. An add is "
+            "element-wise, so both operands must have the same shape.")
+    if len(a) != len(b) or a[:-1] != b[:-1] or None in (a[-1], b[-1]):
+        return said + " Make them agree before the add (for feature maps: the same strides "\
+            "and padding='same')."
+    narrow, wide = sorted((a[-1], b[-1]))
+    return (f"{said} Project the narrower one, usually the shortcut from the input "
+            f"({narrow} wide), to the other branch's width: shortcut = "
+            f"layers.Dense({wide})(inputs), then add it to the {wide}-wide Dense output.")
+
+
+def _channel_axis_missing(m: re.Match) -> str:
+    shape = _dims(m.group("shape") or m.group("shape2"))  # Keras words it two ways
+    wanted = (*shape[1:], 1)
+    return (f"a convolution reads its input with a channel axis last, (height, width, "
+            f"channels) for an image, and your tensor has shape {shape}: the channel axis is "
+            f"missing. For grey images write keras.Input(shape={wanted}), and give the data "
+            "the same axis (images[..., None]).")
+
+
+def _label_out_of_range(m: re.Match) -> str:
+    label, classes = m.group(1), int(m.group(2))
+    return (f"a label is {label}, but your model's last layer has {classes} classes, so "
+            f"sparse labels must be 0 to {classes - 1}. Labels made for another task (the "
+            "ten digits 0-9) must first become this task's classes: for \"is the digit 5 or "
+            "more?\" use (digits >= 5).astype(\"int32\").")
+
+
+def _clone_call_function(m: re.Match) -> str:
+    return ("Keras added clone_model(call_function=...) in 3.3.3, and this Keras is older. "
+            "Upgrade Keras (pip install -U keras), or use Way 1: re-call the trained layers on "
+            "a new graph, which every Keras 3 supports.")
 
 
 def _concatenate_shapes_error(m: re.Match) -> str:
@@ -435,7 +464,7 @@ CATALOGUE: tuple[Mistake, ...] = (
             steps=("structure",)),
     Mistake("concatenate-axis", "A merge on the wrong axis", "08_branch_merge",
             "merge-on-channels", spot=_concatenate_axis,
-            steps=("structure", "io")),
+            steps=("structure", "io"), restates=True),
     Mistake("softmax-axis", "Softmax on the wrong axis", "01_sequential", "a-stack-of-layers",
             spot=_softmax_axis,
             steps=("structure", "io", "numbers")),
@@ -461,8 +490,11 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("old-head-kept", "The old classifier kept under a new head", "09_pretrained_surgery",
             "replace-the-1000-class-head", spot=_old_head_kept,
             steps=("io", "structure", "numbers")),
+    # Found and worded by the check itself (no detector here): the catalogue names them.
     Mistake("unfrozen-backbone", "A trained backbone left trainable", "09_pretrained_surgery",
-            "freezing-the-backbone", spot=_unfrozen_backbone, steps=("requirements",)),
+            "freezing-the-backbone", steps=("requirements",)),
+    Mistake("frozen-head", "A new head frozen with the backbone", "09_pretrained_surgery",
+            "fine-tune-a-new-head-on-real-digits", steps=("requirements",)),
     Mistake("fresh-layer", "A fresh layer where the trained one must be reused",
             "05_replace_layers", "way-1-re-call-the-trained-layers-on-a-new-graph",
             spot=_fresh_layer,
@@ -501,6 +533,21 @@ CATALOGUE: tuple[Mistake, ...] = (
             "04_sequential_blocks", "reaching-inside-a-block",
             error=re.compile(r"No such layer: ([^.\s]+)\. Existing layers are: (\[[^\]]*\])"),
             explain=_layer_inside_block),
+    Mistake("channel-axis-missing", "An image input without its channel axis",
+            "08_branch_merge", "merge-on-channels",
+            error=re.compile(r"expected min_ndim=\d+, found ndim=\d+\. Full shape received: "
+                             r"\((?P<shape>[^)]*)\)|Kernel shape must have the same length as "
+                             r"input, but received kernel of shape \([^)]*\) and input of "
+                             r"shape \((?P<shape2>[^)]*)\)"),
+            explain=_channel_axis_missing),
+    Mistake("labels-of-another-task", "Labels outside the new head's classes",
+            "09_pretrained_surgery", "replace-the-1000-class-head",
+            error=re.compile(r"label value of (-?\d+) which is outside the valid range of "
+                             r"\[0, (\d+)\)"), explain=_label_out_of_range),
+    Mistake("clone-call-function-missing", "clone_model(call_function=...) on an older Keras",
+            "05_replace_layers", "way-1-re-call-the-trained-layers-on-a-new-graph",
+            error=re.compile(r"clone_model\(\) got an unexpected keyword argument "
+                             r"'call_function'"), explain=_clone_call_function),
     Mistake("clone-sequential", "clone_model(call_function=...) on a Sequential",
             "05_replace_layers", "way-2-clone_model-with-call_function",
             error=re.compile(r"call_function.* not supported with Sequential models",
@@ -521,8 +568,9 @@ def recognise(evidence: Evidence) -> list[Finding]:
         except Exception:  # a detector must never cost the learner their verdict
             spotted = None
         if isinstance(spotted, tuple):
-            message, node, theirs = spotted
-            found.append(Finding(mistake, message, (node,), tuple(theirs)))
+            message, nodes, theirs = spotted
+            nodes = nodes if isinstance(nodes, tuple) else (nodes,)
+            found.append(Finding(mistake, message, nodes, tuple(theirs)))
         elif spotted:
             found.append(Finding(mistake, spotted))
     return found
@@ -547,23 +595,28 @@ def error_finding(error: BaseException | str) -> Finding | None:
     return None
 
 
-def explain_result(result, evidence: Evidence) -> Finding | None:
+def explain_result(result, evidence: Evidence, named: str | None = None) -> Finding | None:
     """Add what the catalogue recognises to a `CheckResult`: on a failed check the first
     known mistake becomes the message (what the check found stays, as the first detail);
-    notes are added to any verdict. The status and the step are never touched. Returns the
-    mistake named as the cause, if any."""
+    notes are added to any verdict. The status and the step are never touched. ``named``: the
+    entry the check itself found and worded; its message stands, with its lesson link.
+    Returns the mistake named as the cause, if any."""
     if result.status not in ("failed", "passed"):
         return None
     findings = recognise(evidence)
     notes = [f for f in findings if f.mistake.note]
-    cause = next((f for f in findings
-                  if not f.mistake.note and result.step in f.mistake.steps), None)
+    if named is not None:
+        entry = next((m for m in CATALOGUE if m.id == named), None)
+        cause = Finding(entry, result.message) if entry is not None else None
+    else:
+        cause = next((f for f in findings
+                      if not f.mistake.note and result.step in f.mistake.steps), None)
     if result.status == "failed" and cause is not None:
         # Where in the graph the check stopped stays useful beside the named cause; the
         # other steps' messages say the same thing as the catalogue in other words.
         kept = ([f"The check found: {result.message}"]
                 if result.step in ("structure", "numbers") and not cause.mistake.restates
-                else [])
+                and named is None else [])
         result.message = cause.message[0].upper() + cause.message[1:]
         result.details = [*kept, f"Learn more: {cause.mistake.link}", *result.details]
         result.mistake, result.learn_more = cause.mistake.id, cause.mistake.link

@@ -164,9 +164,9 @@ def render_catalogue(_name: str) -> str:
     rows = [{"mistake": m.title,
              "recognised from": " or ".join(
                  what for what, there in (("your model", m.spot), ("the error you hit", m.error))
-                 if there is not None),
+                 if there is not None) or "the check itself",
              "explains": "a note on any verdict" if m.note else
-             ("the exception" if m.spot is None else "a failed check"),
+             ("the exception" if m.spot is None and m.error is not None else "a failed check"),
              "taught in": f"[lesson {m.lesson[:2]}](lessons/{m.lesson}.ipynb#{m.anchor})",
              "id": f"`{m.id}`"} for m in CATALOGUE]
     return _table(rows)

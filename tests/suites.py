@@ -348,7 +348,7 @@ def _replace_by_surgery():
 
 
 def new_head_model(style="model", frozen=True, head="layers", fresh=False, old_head=False,
-              named=False):
+                   named=False, head_frozen=False):
     """Exercise 09: a new head on the trained digit backbone, spelled different ways."""
     trained = kl.load_starter("new_head")
     if fresh:
@@ -381,7 +381,10 @@ def new_head_model(style="model", frozen=True, head="layers", fresh=False, old_h
     else:  # a Sequential head
         outputs = keras.Sequential([layers.Dropout(0.2), layers.Dense(32, activation="relu"),
                                     layers.Dense(2, activation="softmax")])(features)
-    return keras.Model(inputs, outputs)
+    model = keras.Model(inputs, outputs)
+    if head_frozen:  # the whole model frozen, the new head with it
+        model.trainable = False
+    return model
 
 
 def _new_head_by_surgery():

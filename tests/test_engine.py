@@ -100,7 +100,7 @@ BAD_INPUTS = {
         lambda: keras.Model(inp := keras.Input((10,)), layers.Dense(3)(inp)),
         "has shape (None, 3)"),
     "NaN weights": (_nan_model, "NaN"),
-    "an extra Lambda layer": (_lambda_model, "structure check cannot read"),
+    "an extra Lambda layer": (_lambda_model, "grader cannot read what a Lambda"),
 }
 
 

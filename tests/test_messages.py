@@ -17,7 +17,7 @@ from keras import layers
 import kfunc_lessons as kl
 from tests.conftest import ROOT
 from tests.models import functional, residual
-from tests.suites import mutants
+from tests.suites import mutants, new_head_model
 
 GOLDEN = ROOT / "tests" / "data" / "messages.json"
 # One mutant per kind of edit: the description without its (automatic) layer name.
@@ -100,7 +100,51 @@ def _others():
         finally:
             keras.mixed_precision.set_global_policy(previous)
 
+    def two_heads(keys=("label", "value"), second_trunk=False):
+        series, features = keras.Input((20, 3), name="series"), keras.Input((10,), name="features")
+        merged = layers.concatenate([layers.LSTM(16)(series),
+                                     layers.Dense(16, activation="relu")(features)])
+        trunk = layers.Dense(32, activation="relu", name="trunk")(merged)
+        other = layers.Dense(32, activation="relu", name="trunk_2")(merged) if second_trunk \
+            else trunk
+        return keras.Model([series, features], {
+            keys[0]: layers.Dense(3, activation="softmax", name="label")(trunk),
+            keys[1]: layers.Dense(1, name="value")(other)})
+
+    def extra_dense(residual_add=False):
+        inputs = keras.Input((10,))
+        x = layers.Dense(64, activation="relu", name="hidden")(inputs)
+        x = layers.Dense(64, activation="relu", name="extra")(x)
+        if residual_add:
+            x = layers.add([x, layers.Dense(64, name="shortcut")(inputs)], name="merge")
+        return keras.Model(inputs, layers.Dense(10, activation="softmax", name="classes")(x))
+
+    def lambda_merge():
+        inputs = keras.Input((10,))
+        hidden = layers.Dense(64, activation="relu", name="hidden")(inputs)
+        shortcut = layers.Dense(64, name="shortcut")(inputs)
+        merged = layers.Lambda(lambda t: t[0] * t[1], name="merge")([hidden, shortcut])
+        return keras.Model(inputs, layers.Dense(10, activation="softmax", name="classes")(merged))
+
+    def wrong_axis():
+        image = keras.Input((28, 28, 1), name="image")
+        merged = layers.concatenate([
+            layers.Conv2D(8, 3, padding="same", activation="relu", name="small")(image),
+            layers.Conv2D(8, 5, padding="same", activation="relu", name="large")(image)],
+            axis=1, name="merge")
+        return keras.Model(image, layers.Dense(10, activation="softmax", name="classes")(
+            layers.GlobalAveragePooling2D(name="pool")(merged)))
+
     return {
+        ("new_head", "the whole model frozen, head too"): new_head_model(head_frozen=True),
+        ("new_head", "backbone left trainable"): new_head_model(frozen=False),
+        ("new_head", "old head kept"): new_head_model(old_head=True),
+        ("multi_input_output", "outputs dict keyed otherwise"): two_heads(("cls", "reg")),
+        ("multi_input_output", "a trunk per head"): two_heads(second_trunk=True),
+        ("functional_equivalent", "extra Dense with relu"): extra_dense(),
+        ("residual_add", "extra Dense with relu"): extra_dense(residual_add=True),
+        ("residual_add", "Lambda in the merge's place"): lambda_merge(),
+        ("branch_merge", "concatenate on axis 1"): wrong_axis(),
         ("multi_input_output", "numbers differ in one head"): value_head_off(),
         ("functional_equivalent", "mixed precision, right"): mixed(),
         ("sequential_blocks", "flat model"): blocks("flat"),
@@ -141,7 +185,52 @@ def current_messages() -> dict[str, str]:
             found[key] = _said(kl.check(exercise_id, model))
     for (exercise_id, what), thing in _others().items():
         found[f"{exercise_id}: {what}"] = _said(kl.check(exercise_id, thing))
+    for what, (reference, model) in _compared().items():
+        found[f"compare: {what}"] = _said(kl.compare(reference, model))
+    for what, error in _errors().items():
+        found[f"hint about an error: {what}"] = kl.hint("new_head", error=error)
     return dict(sorted(found.items()))
+
+
+def _compared():
+    """A teacher's references for kl.compare(), with names Keras generated or chosen."""
+    keras.utils.set_random_seed(0)  # the reference's weights decide the differences quoted
+    def two_in_two_out(names=None, widths=(4, 3)):
+        names = names or {}
+        a = keras.Input((widths[0],), name=names.get("a"))
+        b = keras.Input((widths[1],), name=names.get("b"))
+        merged = layers.concatenate([layers.Dense(8)(a), layers.Dense(8)(b)])
+        return keras.Model([a, b], [layers.Dense(2, name=names.get("y"))(merged),
+                                    layers.Dense(1, name=names.get("z"))(merged)])
+
+    def scaled(prefix, scale):
+        inputs = keras.Input((10,))
+        hidden = layers.Dense(8, activation="relu", name=f"{prefix}_hidden")(inputs)
+        out = layers.Lambda(lambda t: t * scale, name=f"{prefix}_scale")(hidden)
+        return keras.Model(inputs, layers.Dense(2, name=f"{prefix}_out")(out))
+
+    chosen = {"a": "left", "b": "right", "y": "label", "z": "value"}
+    return {
+        "automatic names, identical code": (two_in_two_out(), two_in_two_out()),
+        "automatic names, inputs swapped": (two_in_two_out(), two_in_two_out(widths=(3, 4))),
+        "chosen names, automatic ones given": (two_in_two_out(chosen), two_in_two_out()),
+        "a Lambda that differs": (scaled("teacher", 1.0), scaled("student", 2.0)),
+    }
+
+
+def _errors():
+    """Exception texts learners paste into hint(), as Keras words them."""
+    return {
+        "add, hidden first": "Inputs have incompatible shapes. Received shapes (64,) and (10,)",
+        "add, input first": "Inputs have incompatible shapes. Received shapes (10,) and (64,)",
+        "image without its channel axis": "Input 0 with name 'None' of layer 'conv_1' is "
+        "incompatible with the layer: expected min_ndim=4, found ndim=3. Full shape "
+        "received: (None, 8, 8)",
+        "digit labels for a 2-class head": "Received a label value of 9 which is outside the "
+        "valid range of [0, 2).  Label values: 9 0 1 3",
+        "clone_model on an older Keras": "TypeError: clone_model() got an unexpected keyword "
+        "argument 'call_function'",
+    }
 
 
 def test_messages_match_the_reviewed_text():
