@@ -100,8 +100,11 @@ def _output_name(model: keras.Model, tensor, index: int) -> str:
 
 def is_automatic_name(operation) -> bool:
     """Whether an operation still has the name Keras generated for it ('dense', 'dense_3')."""
-    stem = re.escape(to_snake_case(type(operation).__name__))
-    return re.fullmatch(rf"{stem}(_\d+)?", str(getattr(operation, "name", ""))) is not None
+    stems = [re.escape(to_snake_case(type(operation).__name__))]
+    if isinstance(operation, keras.layers.InputLayer):
+        stems.append("keras_tensor")  # clone_model names new inputs after their tensors
+    return re.fullmatch(rf"({'|'.join(stems)})(_\d+)?",
+                        str(getattr(operation, "name", ""))) is not None
 
 
 def trace(model: keras.Model) -> Trace:

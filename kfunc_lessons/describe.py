@@ -63,7 +63,11 @@ def source(node: Node) -> str:
 def source_in_reference(graph: CanonicalGraph, node: Node) -> str:
     """A reference node as the thing a layer reads, with one step of context."""
     if node.op == "input":
-        return "the model input directly" if len(graph.inputs) == 1 else describe(node)
+        if len(graph.inputs) == 1:
+            return "the model input directly"
+        if not graph.matched_by_name("input"):  # names Keras generated mean nothing here
+            return f"the model's input {graph.inputs.index(node.id) + 1}"
+        return describe(node)
     before = [graph.nodes[i] for i in node.inputs]
     after = (f" (applied to {describe(before[0])})"
              if len(before) == 1 and before[0].op != "input" else "")

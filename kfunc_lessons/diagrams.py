@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from kfunc_lessons.describe import VERBS, describe
-from kfunc_lessons.graph import CanonicalGraph, Node
+from kfunc_lessons.graph import CanonicalGraph, Node, folded_activation
 
 MAX_NODES = 40  # larger graphs are drawn around the difference only
 RADIUS = 5  # steps from a marked node that stay in a cut-down picture
@@ -57,9 +57,7 @@ def _collapsed(graph: CanonicalGraph) -> dict[int, int]:
         key = None
         if node.owner is not None:
             key = ("layer", id(node.owner))
-        elif (node.op == "activation" and len(node.inputs) == 1
-              and graph.nodes[node.inputs[0]].owner is not None
-              and graph.nodes[node.inputs[0]].layer_name == node.layer_name):
+        elif folded_activation(graph, node) and graph.nodes[node.inputs[0]].owner is not None:
             key = ("activation", id(graph.nodes[node.inputs[0]].owner))
         drawn[node.id] = node.id if key is None else first_use.setdefault(key, node.id)
     return drawn

@@ -83,7 +83,10 @@ def _explained(task: Task, model: object, seen: dict, verdict: Verdict) -> Check
         mine, theirs = list(cause.mine), list(cause.theirs)
     if result.status == "failed" and graph is not None and (mine or theirs):
         matcher = seen.get("matcher")
-        mine_badges, reference_badges = _badges(task, model, graph, matcher)
+        try:
+            mine_badges, reference_badges = _badges(task, model, graph, matcher)
+        except Exception:  # the learner's layers answer oddly: the picture goes without badges
+            mine_badges = reference_badges = None
         result.picture = picture(graph, task.graph, mine, theirs, badges_mine=mine_badges,
                                  badges_reference=reference_badges,
                                  counterpart=matcher.rev if matcher is not None else None)
@@ -203,13 +206,14 @@ def _pair_io(kind: str, ref: CanonicalGraph, graph: CanonicalGraph) -> list[tupl
 
 
 def output_label(ref: CanonicalGraph, index: int) -> str:
-    """How a message names the reference's output ``index`` to the learner: by its name where
-    outputs are matched by name, by its place otherwise ('' for a single output)."""
+    """How a message names the reference's output ``index`` to the learner, after the word
+    "output": by its name where outputs are matched by name, by its place otherwise ('' for a
+    single output)."""
     if len(ref.outputs) == 1:
         return ""
     if ref.matched_by_name("output"):
         return f"'{ref.output_names[index]}'"
-    return f"number {index + 1}"
+    return str(index + 1)
 
 
 def _match_io(ref: CanonicalGraph, graph: CanonicalGraph):
@@ -397,9 +401,10 @@ def _numbers_message(task: Task, graph: CanonicalGraph, matcher: Matcher,
     labels = [output_label(task.graph, task.graph.outputs.index(r)) for r, _ in failing]
     made_by = ", ".join(f"'{graph.nodes[m].layer_name}'" for _, m in failing)
     named = ", ".join(label for label in labels if label)
-    which = (f"Your model's output{'s' if len(failing) > 1 else ''} {named} (from your "
-             f"layer{'s' if len(failing) > 1 else ''} {made_by})" if named
-             else f"Your model's output (from your layer {made_by})")
+    many = len(failing) > 1
+    which = (f"Your model's output{'s' * many} {named} (from your layer{'s' * many} "
+             f"{made_by})" if named else f"Your model's output (from your layer {made_by})")
+    differ = "differ" if many else "differs"
     opaque = [n for n in graph.nodes if n.opaque]
     if opaque:
         placed = []
@@ -411,7 +416,7 @@ def _numbers_message(task: Task, graph: CanonicalGraph, matcher: Matcher,
                      else f"stands where the exercise has {describe(ref_node)}")
             placed.append(f"your layer '{node.layer_name}' ({node.op}) {place}")
         one = len(opaque) == 1
-        return (f"{which} differs from the reference. {'; '.join(placed).capitalize()[0]}"
+        return (f"{which} {differ} from the reference. {'; '.join(placed).capitalize()[0]}"
                 f"{'; '.join(placed)[1:]}. The grader cannot read what a Lambda or a layer "
                 "class of your own computes, so the numbers decide: "
                 f"{'it computes' if one else 'they compute'} something else.")
@@ -420,5 +425,5 @@ def _numbers_message(task: Task, graph: CanonicalGraph, matcher: Matcher,
     else:
         hint = (" Look for a constant or setting that the structure check cannot see, such "
                 "as a number inside an operation (x * 2.0).")
-    return f"The structure looks right, but {which[0].lower()}{which[1:]} differs from the " \
+    return f"The structure looks right, but {which[0].lower()}{which[1:]} {differ} from the " \
         "reference." + hint

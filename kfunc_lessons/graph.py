@@ -117,6 +117,15 @@ def _normalise_axis(axis, rank: int):
     return axis + rank if isinstance(axis, int) and axis < 0 else axis
 
 
+def folded_activation(graph: CanonicalGraph, node: Node) -> bool:
+    """Whether ``node`` is the ``activation=`` of the layer below it (one layer, two nodes:
+    ``Dense(64, activation="relu")``), not an activation layer of its own."""
+    if node.op != "activation" or len(node.inputs) != 1:
+        return False
+    below = graph.nodes[node.inputs[0]]
+    return below.op != "activation" and below.layer_name == node.layer_name
+
+
 def is_opaque(operation) -> bool:
     """A Lambda, or a layer class defined outside Keras: its config does not say what it
     computes."""

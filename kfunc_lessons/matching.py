@@ -18,7 +18,7 @@ from kfunc_lessons.describe import (
     source_in_reference,
     where,
 )
-from kfunc_lessons.graph import CanonicalGraph, Node
+from kfunc_lessons.graph import CanonicalGraph, Node, folded_activation
 
 
 @dataclass
@@ -184,6 +184,12 @@ class Matcher:
         """Recognise one layer too many or one too few on a chain (by subgraph hash). A
         missing layer may be two canonical nodes: a Dense and its folded activation."""
         extra = self._extra_layer(r, m)
+        if extra == [m] and folded_activation(self.learner, m):  # a setting, not a layer
+            layer = self.learner.nodes[m.inputs[0]]
+            return Divergence(f"{where(m)} is one activation too many: the exercise's "
+                              f"{describe(layer)} has no activation here. Remove "
+                              f"activation='{m.config.get('function')}' from your layer "
+                              f"'{layer.layer_name}'.", m.depth), []
         if extra:
             layer, below = extra[0], self.learner.nodes[extra[0].inputs[0]]
             readers = [n for n in self.learner.nodes if m.id in n.inputs]
@@ -202,8 +208,7 @@ class Matcher:
             if self.ref_hash[node.id] != self.learner_hash[m.id]:
                 continue
             missing = above[-1]
-            folded = (len(above) == 2 and above[0].op == "activation"
-                      and above[0].layer_name == missing.layer_name)
+            folded = len(above) == 2 and folded_activation(self.ref, above[0])
             if len(above) == 2 and not folded:
                 return None  # two separate layers missing: let the pairs below say where
             what = describe(missing) + (f" with {describe(above[0])}" if folded else "")
@@ -220,9 +225,8 @@ class Matcher:
             chain.append(node)
             below = self.learner.nodes[node.inputs[0]]
             if self.learner_hash[below.id] == self.ref_hash[r.id]:
-                folded = len(chain) == 1 or (chain[0].op == "activation"
-                                             and chain[0].layer_name == node.layer_name)
-                return chain[::-1] if folded else []
+                one_layer = len(chain) == 1 or folded_activation(self.learner, chain[0])
+                return chain[::-1] if one_layer else []
             node = below
         return []
 
@@ -238,7 +242,7 @@ class Matcher:
             with_whom = f" as {where(others[0])}" if others else ""
             return Divergence(
                 f"{reader} reads {source(m)}; in the exercise it reads the same tensor"
-                f"{with_whom}, {source(shared)}: both read ONE "
+                f"{with_whom}, {source(shared)}: both read ONE tensor, "
                 f"{source_in_reference(self.ref, r)}. Feed that one tensor to both.",
                 m.depth, marks=(m.id, shared.id))
         # The learner's tensor already plays another part: a plain rewiring, here.
@@ -260,8 +264,8 @@ class Matcher:
             if r.op == m.op == "input" and self.input_pairs.get(r.id) == m.id:
                 return None
             if m.op == "input":
-                return Divergence(
-                    f"{where(m)} is used where the exercise has {describe(r)}.", m.depth)
+                return Divergence(f"{where(m)} is used where the exercise has "
+                                  f"{source_in_reference(self.ref, r)}.", m.depth)
             return Divergence(f"{where(m)} sits where the exercise uses {describe(r)} "
                               "directly.", m.depth)
         if r.op != m.op:

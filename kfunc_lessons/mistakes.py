@@ -54,7 +54,8 @@ class Mistake:
     anchor: str  # the section's id on the lesson's page
     spot: Callable[[Evidence], Spotted] | None = field(default=None, repr=False)
     error: re.Pattern | None = field(default=None, repr=False)
-    explain: Callable[[re.Match], str] | None = field(default=None, repr=False)
+    # The explanation of a matching error; None where the text turns out not to be this one.
+    explain: Callable[[re.Match], str | None] | None = field(default=None, repr=False)
     # The check steps whose failures this mistake may explain (a mistake seen elsewhere in
     # the model is not the reason that step stopped).
     steps: tuple[str, ...] = ("model", "io", "requirements", "structure", "numbers")
@@ -344,26 +345,39 @@ def _old_head_kept(e: Evidence) -> str | None:
 
 # ---- explanations of exceptions ---------------------------------------------------------------
 
-def _dims(text: str) -> tuple:
-    """'64,' or 'None, 8, 8' as a tuple of ints (None kept)."""
-    return tuple(None if d.strip() == "None" else int(d) for d in text.split(",") if d.strip())
+def _dims(text: str | None) -> tuple | None:
+    """'64,' or 'None, 8, 8' as a tuple of ints (None kept); None for anything else."""
+    try:
+        return tuple(None if d.strip() == "None" else int(d)
+                     for d in (text or "").split(",") if d.strip())
+    except ValueError:  # pasted by hand, perhaps: no shapes to quote
+        return None
 
 
-def _residual_shape_error(m: re.Match) -> str:
+def _residual_shape_error(m: re.Match) -> str | None:
     a, b = _dims(m.group(1)), _dims(m.group(2))
+    if not a or not b:
+        return None
     said = (f"you tried to add two tensors of different shapes, {a} and {b}. An add is "
             "element-wise, so both operands must have the same shape.")
     if len(a) != len(b) or a[:-1] != b[:-1] or None in (a[-1], b[-1]):
         return said + " Make them agree before the add (for feature maps: the same strides "\
             "and padding='same')."
     narrow, wide = sorted((a[-1], b[-1]))
-    return (f"{said} Project the narrower one, usually the shortcut from the input "
-            f"({narrow} wide), to the other branch's width: shortcut = "
-            f"layers.Dense({wide})(inputs), then add it to the {wide}-wide Dense output.")
+    project = (f"layers.Dense({wide})(inputs)" if len(a) <= 2  # (64,) or, run eagerly, (5, 64)
+               else f"layers.Conv2D({wide}, 1)(inputs)")  # feature maps: a 1x1 convolution
+    return (f"{said} Project the shortcut (usually the model's input, the narrower operand, "
+            f"{narrow} wide) to the width of the layer it is added to: shortcut = {project}, "
+            f"then add it to that {wide}-wide output. (Where the shortcut is the wider one, "
+            f"project it to {narrow} instead.)")
 
 
-def _channel_axis_missing(m: re.Match) -> str:
-    shape = _dims(m.group("shape") or m.group("shape2"))  # Keras words it two ways
+def _channel_axis_missing(m: re.Match) -> str | None:
+    shape = _dims(m.group("shape") if m.group("shape") is not None else m.group("shape2"))
+    # min_ndim counts the batch axis; a kernel has as many axes as its input should
+    wanted_rank = int(m.group("rank")) if m.group("rank") else len(_dims(m.group("rank2")) or ())
+    if not shape or len(shape) + 1 != wanted_rank or wanted_rank < 3:
+        return None  # not one axis short of a convolution's input: not this mistake
     wanted = (*shape[1:], 1)
     return (f"a convolution reads its input with a channel axis last, (height, width, "
             f"channels) for an image, and your tensor has shape {shape}: the channel axis is "
@@ -535,10 +549,10 @@ CATALOGUE: tuple[Mistake, ...] = (
             explain=_layer_inside_block),
     Mistake("channel-axis-missing", "An image input without its channel axis",
             "08_branch_merge", "merge-on-channels",
-            error=re.compile(r"expected min_ndim=\d+, found ndim=\d+\. Full shape received: "
-                             r"\((?P<shape>[^)]*)\)|Kernel shape must have the same length as "
-                             r"input, but received kernel of shape \([^)]*\) and input of "
-                             r"shape \((?P<shape2>[^)]*)\)"),
+            error=re.compile(r"expected min_ndim=(?P<rank>\d+), found ndim=\d+\. Full shape "
+                             r"received: \((?P<shape>[^)]*)\)|Kernel shape must have the same "
+                             r"length as input, but received kernel of shape \((?P<rank2>[^)]*)"
+                             r"\) and input of shape \((?P<shape2>[^)]*)\)"),
             explain=_channel_axis_missing),
     Mistake("labels-of-another-task", "Labels outside the new head's classes",
             "09_pretrained_surgery", "replace-the-1000-class-head",
@@ -591,7 +605,12 @@ def error_finding(error: BaseException | str) -> Finding | None:
     text = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error)
     for mistake in CATALOGUE:
         if mistake.error is not None and (match := mistake.error.search(text)):
-            return Finding(mistake, mistake.explain(match))
+            try:
+                message = mistake.explain(match)
+            except Exception:  # an explainer must never turn a hint into a crash
+                message = None
+            if message:
+                return Finding(mistake, message)
     return None
 
 

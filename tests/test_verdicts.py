@@ -76,9 +76,8 @@ def test_a_frozen_new_head_fails_as_a_head_that_cannot_learn(freeze, words):
 def test_the_solution_s_own_model_frozen_whole_fails_too():
     result = kl.check("new_head", new_head_model(head_frozen=True))
     assert result.mistake == "frozen-head", str(result)
-    if freeze_picture := result.picture:
-        _keep_picture(result, "1-frozen-head")
-        assert freeze_picture.reference.labels  # both sides are drawn
+    assert result.picture is not None and result.picture.reference.labels
+    _keep_picture(result, "1-frozen-head")
 
 
 @pytest.mark.parametrize("freeze", ["none", "model, then thawed right"])
@@ -173,9 +172,24 @@ def test_an_extra_dense_with_activation_is_one_layer_too_many(exercise_id, model
 
 
 def test_an_extra_layer_before_the_first_is_named_where_it_sits():
+    # Two identical Dense(64, relu) in a row: either one is the extra one; it is named with
+    # both its neighbours, never as a rewiring.
     result = kl.check("functional_equivalent", _mlp("first"))
-    assert "one layer too many" in result.message and "reads" not in result.message.split(
-        "too many")[0], result.message
+    assert re.match(r"your layer '(extra|hidden)' \(Dense\(units=64\) with activation 'relu'\) "
+                    r"is one layer too many: it sits between ", result.message), result.message
+    assert "reads the model input" not in result.message
+
+
+def test_an_activation_on_a_linear_layer_is_one_activation_too_many_not_a_layer():
+    inputs = keras.Input((10,))
+    hidden = layers.Dense(64, activation="relu")(inputs)
+    shortcut = layers.Dense(64, activation="relu", name="shortcut")(inputs)
+    merged = layers.add([hidden, shortcut])
+    result = kl.check("residual_add", keras.Model(
+        inputs, layers.Dense(10, activation="softmax")(merged)))
+    found = " ".join([result.message, *result.details])
+    assert "the relu activation of your layer 'shortcut' is one activation too many" in found
+    assert "activation='relu'" in found and "one layer too many" not in found, found
 
 
 def test_the_old_head_kept_under_the_new_one_is_found_where_it_sits():
@@ -210,7 +224,27 @@ def test_the_residual_shape_error_advises_the_dense_width_in_either_order(order)
     with pytest.raises(ValueError) as raised:
         layers.add([hidden, inputs] if order == "hidden first" else [inputs, hidden])
     text = kl.hint("residual_add", error=raised.value)
-    assert "layers.Dense(64)(inputs)" in text and "Dense(10)" not in text, text
+    assert "shortcut = layers.Dense(64)(inputs)" in text, text
+    assert "layers.Dense(10)" not in text
+
+
+def test_the_residual_shape_error_of_feature_maps_advises_a_1x1_convolution():
+    maps = keras.Input((8, 8, 3))
+    with pytest.raises(ValueError) as raised:
+        layers.add([layers.Conv2D(16, 3, padding="same")(maps), maps])
+    about = kl.hint("residual_add", error=raised.value).split("\n\nHint")[0]
+    assert "layers.Conv2D(16, 1)(inputs)" in about and "Dense" not in about, about
+
+
+@pytest.mark.parametrize("text", [
+    "Inputs have incompatible shapes. Received shapes (?, 3) and (4,)",  # typed by hand
+    "expected min_ndim=2, found ndim=1. Full shape received: ()",  # a scalar into Dense
+    "expected min_ndim=2, found ndim=1. Full shape received: (None,)",
+    "expected min_ndim=4, found ndim=2. Full shape received: (None, 784)",
+])
+def test_error_texts_that_are_not_the_catalogued_mistake_get_the_plain_hint(text):
+    hint = kl.hint("new_head", error=text)
+    assert hint.startswith("Hint 1/"), hint
 
 
 # ---- 5. messages that agree with themselves and the picture -----------------------------------
@@ -255,7 +289,7 @@ def test_two_heads_that_must_share_one_trunk_say_so(value_reads):
     assert result.step == "structure" and "already used elsewhere" not in result.message
     assert "your layer 'value' (Dense) reads" in result.message
     assert "the same tensor as your layer 'label' (Dense), the relu activation of your layer " \
-           "'trunk': both read ONE" in result.message, result.message
+           "'trunk': both read ONE tensor" in result.message, result.message
 
 
 def test_compare_names_the_learner_s_layers_never_the_reference_s():
@@ -292,11 +326,27 @@ def test_positions_still_judge_shapes_and_say_which_output():
     result = kl.compare(_two_in_two_out(), _two_in_two_out(widths=(3, 4)))
     assert result.status == "failed" and "by name" not in result.message, str(result)
     teacher = _two_in_two_out()
-    student = keras.Model(teacher.inputs, [teacher.outputs[0], layers.Dense(
-        1, activation="relu", name="odd")(teacher.outputs[0])])
+    merged = teacher.outputs[0]._keras_history.operation.input
+    student = keras.Model(teacher.inputs, [teacher.outputs[0],
+                                           layers.Dense(2, name="odd")(merged)])
     said = kl.compare(_two_in_two_out(), student)
-    assert said.status == "failed" and "dense_" not in said.message.replace(
-        "your layer 'dense_", ""), str(said)
+    assert said.status == "failed", str(said)
+    assert "output 2 (from your layer 'odd')" in said.message, said.message
+
+
+def test_compare_never_quotes_the_reference_s_generated_input_names():
+    teacher = _two_in_two_out()
+    a, b = keras.Input((4,), name="first"), keras.Input((3,), name="second")
+    merged = layers.concatenate([layers.Dense(8)(a), b])  # the Dense on 'second' is missing
+    result = kl.compare(teacher, keras.Model([a, b], [layers.Dense(2)(merged),
+                                                      layers.Dense(1)(merged)]))
+    assert result.status == "failed"
+    assert "input_layer" not in result.message and "'second'" in result.message, result.message
+
+
+def test_a_reference_made_by_clone_model_is_paired_by_position():
+    teacher = keras.models.clone_model(_two_in_two_out())  # inputs named 'keras_tensor_N'
+    assert kl.compare(teacher, _two_in_two_out({"a": "x", "b": "y"})).passed
 
 
 def test_names_a_teacher_chose_are_still_matched_by_name():
