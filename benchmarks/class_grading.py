@@ -29,9 +29,9 @@ IN_ONE_PROCESS = """
 import sys
 from pathlib import Path
 import kfunc_lessons as kl
-from kfunc_lessons.exercises import EXERCISES
-from kfunc_lessons.grading import exercise_file
-from kfunc_lessons.learner_files import LearnerFileError, read_chunks, run_chunks
+from kfunc_lessons.course.exercises import EXERCISES
+from kfunc_lessons.classroom.grading import exercise_file
+from kfunc_lessons.classroom.learner_files import LearnerFileError, read_chunks, run_chunks
 for student in sorted(Path(sys.argv[1]).iterdir()):
     for exercise in EXERCISES:
         path = exercise_file(student, exercise)
@@ -54,7 +54,7 @@ def wrong(source: str) -> str:
 def make_class(root: Path, students: int, seed: int = 0) -> dict[str, int]:
     import nbformat
 
-    from kfunc_lessons.exercises import EXERCISES
+    from kfunc_lessons.course.exercises import EXERCISES
 
     rng = random.Random(seed)
     counts = {"solved": 0, "wrong": 0, "missing": 0}

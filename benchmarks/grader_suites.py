@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/grader_suites.py
 
-The rows come from `tests.suites.suite_rows()`, the same function a test runs to fail when
+The rows come from `support.suites.suite_rows()`, the same function a test runs to fail when
 the published figures no longer match the generators.
 """
 
@@ -14,7 +14,7 @@ from benchmarks.common import write
 
 
 def main() -> None:
-    from tests.suites import suite_rows
+    from support.suites import suite_rows
 
     rows = suite_rows()
     for row in rows:

@@ -42,8 +42,8 @@ def import_overhead(repeats: int = 7) -> dict:
 
 def check_medians(repeats: int = 21) -> list[dict]:
     import kfunc_lessons as kl
-    from kfunc_lessons.references import build_solution
-    from tests.suites import mutants
+    from kfunc_lessons.course.references import build_solution
+    from support.suites import mutants
 
     rows = []
     for exercise_id in kl.list_exercises():
@@ -103,9 +103,9 @@ IN_ONE_PROCESS = """
 import sys
 from pathlib import Path
 import kfunc_lessons as kl
-from kfunc_lessons.grading import exercise_file
-from kfunc_lessons.exercises import EXERCISES
-from kfunc_lessons.learner_files import read_chunks, run_chunks
+from kfunc_lessons.classroom.grading import exercise_file
+from kfunc_lessons.course.exercises import EXERCISES
+from kfunc_lessons.classroom.learner_files import read_chunks, run_chunks
 for exercise in EXERCISES:
     path = exercise_file(Path(sys.argv[1]), exercise)
     assert kl.check(exercise.id, run_chunks(read_chunks(path), path.name)).passed
@@ -132,7 +132,7 @@ def grade_isolation(repeats: int = 5) -> dict:
                 subprocess.run(command, check=True, capture_output=True)
                 times[name].append(time.perf_counter() - start)
     isolated, together = (statistics.median(times[n]) for n in commands)
-    from kfunc_lessons.exercises import EXERCISES
+    from kfunc_lessons.course.exercises import EXERCISES
 
     return {"measure": f"kfunc-lessons grade, {len(EXERCISES)} solved notebooks, each in its "
             "own process, vs all in one process", "median": f"{isolated:.2f} s vs {together:.2f} s",

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kfunc_lessons.api import check, compare, hint, list_exercises, solution
-    from kfunc_lessons.environment import environment_report
-    from kfunc_lessons.result import CheckResult
-    from kfunc_lessons.starters import load_starter
+    from kfunc_lessons.core.environment import environment_report
+    from kfunc_lessons.core.result import CheckResult
+    from kfunc_lessons.course.starters import load_starter
 
 _EXPORTS = {
     "check": "kfunc_lessons.api",
@@ -30,9 +30,9 @@ _EXPORTS = {
     "hint": "kfunc_lessons.api",
     "list_exercises": "kfunc_lessons.api",
     "solution": "kfunc_lessons.api",
-    "environment_report": "kfunc_lessons.environment",
-    "CheckResult": "kfunc_lessons.result",
-    "load_starter": "kfunc_lessons.starters",
+    "environment_report": "kfunc_lessons.core.environment",
+    "CheckResult": "kfunc_lessons.core.result",
+    "load_starter": "kfunc_lessons.course.starters",
 }
 __all__ = [
     "CheckResult",
@@ -51,7 +51,7 @@ __version__ = "0.2.0.dev0"
 
 def __getattr__(name: str):
     if name in _EXPORTS:
-        from kfunc_lessons.compatibility import require_supported_versions
+        from kfunc_lessons.core.compatibility import require_supported_versions
 
         require_supported_versions()
         value = getattr(importlib.import_module(_EXPORTS[name]), name)

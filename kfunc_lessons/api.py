@@ -6,16 +6,16 @@ import math
 
 import keras
 
-from kfunc_lessons._keras_graph import UntraceableModel
-from kfunc_lessons.compatibility import require_supported_versions
-from kfunc_lessons.engine import Task, run_check
-from kfunc_lessons.execute import LayerCopyError, ModelRunError, run_trace
-from kfunc_lessons.exercises import EXERCISES, get_exercise
-from kfunc_lessons.graph import canonical_graph
-from kfunc_lessons.mistakes import explain_error
-from kfunc_lessons.portable import refuse_code
-from kfunc_lessons.references import random_probe, reference, solution_source
-from kfunc_lessons.result import CheckResult
+from kfunc_lessons.core.compatibility import require_supported_versions
+from kfunc_lessons.core.engine import Task, run_check
+from kfunc_lessons.core.execute import LayerCopyError, ModelRunError, run_trace
+from kfunc_lessons.core.graph import canonical_graph
+from kfunc_lessons.core.keras_graph import UntraceableModel
+from kfunc_lessons.core.result import CheckResult
+from kfunc_lessons.course.catalogue import explain_error, explainer
+from kfunc_lessons.course.checking import check_exercise
+from kfunc_lessons.course.exercises import EXERCISES, get_exercise
+from kfunc_lessons.course.references import random_probe, solution_source
 
 require_supported_versions()  # before any grader code meets an older Keras
 
@@ -38,16 +38,7 @@ def check(exercise_id: str, model: object) -> CheckResult:
     Raises:
         KeyError: for an unknown ``exercise_id`` (the message lists the valid ids).
     """
-    exercise = get_exercise(exercise_id)
-    try:
-        ref = reference(exercise_id)
-    except Exception as exc:
-        return CheckResult(exercise_id, "error", "the grader's reference data could not be "
-                           "loaded: this is a bug in kfunc_lessons, not in your model.",
-                           step="grader", details=[f"{type(exc).__name__}: {exc}"])
-    task = Task(exercise_id, ref.graph, ref.probe, ref.expected, ref.weights_of,
-                inject_weights=exercise.inject_weights, exercise=exercise)
-    return refuse_code(run_check(task, model), model)
+    return check_exercise(exercise_id, model)
 
 
 def compare(reference_model: keras.Model, model: object, *, seed: int = 0,
@@ -79,7 +70,8 @@ def compare(reference_model: keras.Model, model: object, *, seed: int = 0,
     except (LayerCopyError, ModelRunError) as exc:
         raise ValueError(f"the reference model cannot be run for grading: {exc}. Use built-in "
                          "Keras layers, or give custom layers a get_config().") from None
-    task = Task("compare", graph, probe, expected, lambda layer: layer.get_weights())
+    task = Task("compare", graph, probe, expected, lambda layer: layer.get_weights(),
+                explain=explainer(None))
     return run_check(task, model)
 
 

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from kfunc_lessons.formats import FORMATS, parse_points, render
+from kfunc_lessons.classroom.formats import FORMATS, parse_points, render
 
 # 3: the grader or its environment failed (never the students' code).
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
@@ -42,7 +42,7 @@ def _start_backend_quietly(isolation: bool) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with _native_stderr_silenced():
         if isolation:
-            from kfunc_lessons.isolation import warm_up
+            from kfunc_lessons.classroom.isolation import warm_up
 
             warm_up()
         import keras
@@ -56,7 +56,7 @@ def _console() -> Console:
 
 
 def cmd_list(args, console: Console) -> int:
-    from kfunc_lessons.exercises import EXERCISES
+    from kfunc_lessons.course.exercises import EXERCISES
 
     table = Table("#", "id", "title")
     for exercise in EXERCISES:
@@ -66,8 +66,8 @@ def cmd_list(args, console: Console) -> int:
 
 
 def cmd_check(args, console: Console) -> int:
-    from kfunc_lessons.exercises import get_exercise
-    from kfunc_lessons.grading import grade_file
+    from kfunc_lessons.classroom.grading import grade_file
+    from kfunc_lessons.course.exercises import get_exercise
 
     get_exercise(args.exercise_id)
     result = grade_file(args.exercise_id, args.file, timeout=args.timeout)
@@ -82,7 +82,7 @@ def cmd_check(args, console: Console) -> int:
 
 def _write_diagram(result, path: Path) -> None:
     """Save the graph-diff picture; say why there is none (stderr, so --json stays JSON)."""
-    from kfunc_lessons.diagrams import DiagramUnavailable
+    from kfunc_lessons.core.picture import DiagramUnavailable
 
     try:
         svg = result.diagram()
@@ -98,8 +98,8 @@ def _write_diagram(result, path: Path) -> None:
 
 
 def cmd_grade(args, console: Console) -> int:
-    from kfunc_lessons.exercises import EXERCISES
-    from kfunc_lessons.grading import grade_directory
+    from kfunc_lessons.classroom.grading import grade_directory
+    from kfunc_lessons.course.exercises import EXERCISES
 
     _check_point_ids(args.points)
     directory = Path(args.directory)
@@ -107,7 +107,7 @@ def cmd_grade(args, console: Console) -> int:
         what = "does not exist" if not directory.exists() else "is not a directory"
         console.print(f"{directory} {what}; give the directory that holds your exercise "
                       "notebooks", style="red", markup=False)
-        return EXIT_FAILED
+        return EXIT_USAGE  # as grade-class: a wrong command line, not a failed exercise
     if args.json:
         args.format = "json"
     if args.format != "table":
@@ -135,7 +135,7 @@ def cmd_grade(args, console: Console) -> int:
     else:
         text = render(args.format, results, args.points, args.base64)
         if args.output:
-            from kfunc_lessons.atomic import write_atomically
+            from kfunc_lessons.classroom.atomic import write_atomically
 
             write_atomically(args.output, text if text.endswith("\n") else text + "\n")
         else:
@@ -144,13 +144,13 @@ def cmd_grade(args, console: Console) -> int:
 
 
 def cmd_grade_class(args, console: Console) -> int:
-    from kfunc_lessons.class_grading import (
+    from kfunc_lessons.classroom.class_grading import (
         EnvironmentBroken,
         grade_class,
         students_in,
         write_report,
     )
-    from kfunc_lessons.safe_text import file_name
+    from kfunc_lessons.core.safe_text import file_name
 
     root = Path(args.root)
     if not root.is_dir():
@@ -186,7 +186,7 @@ def cmd_grade_class(args, console: Console) -> int:
 
 
 def cmd_autograder(args, console: Console) -> int:
-    from kfunc_lessons.autograder import classroom_workflow, write_gradescope_zip
+    from kfunc_lessons.classroom.autograder import classroom_workflow, write_gradescope_zip
 
     points = args.points_text
     if points:
@@ -246,14 +246,14 @@ def _points_text(text: str) -> str:
 def _check_point_ids(points: float | dict[str, float]) -> None:
     """Points for an unknown exercise id: the usage error that names the valid ids (checked
     here, after Keras has started quietly, not while the arguments are parsed)."""
-    from kfunc_lessons.exercises import get_exercise
+    from kfunc_lessons.course.exercises import get_exercise
 
     for exercise_id in points if isinstance(points, dict) else ():
         get_exercise(exercise_id)
 
 
 def _timeout_option(parser: argparse.ArgumentParser) -> None:
-    from kfunc_lessons.learner_files import DEFAULT_TIMEOUT
+    from kfunc_lessons.classroom.learner_files import DEFAULT_TIMEOUT
 
     parser.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT,
                         metavar="SECONDS", help="stop a learner's code that runs longer "
@@ -275,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=cmd_check)
     grade = sub.add_parser("grade", help="grade every exercise in a directory")
     grade.add_argument("directory", nargs="?", default="exercises")
-    grade.add_argument("--format", choices=FORMATS, default="table",
+    grade.add_argument("--format", choices=("table", *FORMATS), default="table",
                        help="table (default), json, gradescope (results.json), classroom "
                        "(GitHub Classroom runner result), junit (JUnit XML)")
     grade.add_argument("--json", action="store_true", help="the same as --format json")
@@ -322,14 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kfunc-lessons`` console script."""
     args = build_parser().parse_args(argv)
-    from kfunc_lessons.compatibility import version_problem
+    from kfunc_lessons.core.compatibility import version_problem
 
     if problem := version_problem():
         print(problem, file=sys.stderr)
         return EXIT_USAGE
     _start_backend_quietly(isolation=args.run in (cmd_check, cmd_grade, cmd_grade_class))
     console = _console()
-    from kfunc_lessons.exercises import UnknownExercise
+    from kfunc_lessons.course.exercises import UnknownExercise
 
     try:
         return args.run(args, console)

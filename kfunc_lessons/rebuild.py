@@ -3,7 +3,7 @@
 Trains the starters (replace_intermediate's on synthetic data, new_head's on scikit-learn's
 digits, so scikit-learn must be installed), then writes each exercise's probe batch, reference
 weights and expected outputs, and the checksum manifest. Run it with the TensorFlow backend
-after changing a reference solution; tests/test_references.py proves the files match.
+after changing a reference solution; tests/course/test_references.py proves the files match.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kfunc_lessons.references import rebuild
+from kfunc_lessons.course.references import rebuild
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import keras
 
-from kfunc_lessons.compatibility import require_supported_versions
+from kfunc_lessons.core.compatibility import require_supported_versions
 
 require_supported_versions()  # proven on Keras 3.10 and newer
 

@@ -64,7 +64,7 @@ keras.utils.set_random_seed(42)  # same weights, same data, same numbers on ever
 # problem (shipped with the package: no training, identical everywhere).
 
 # %%
-from kfunc_lessons.starters import synthetic_classification
+from kfunc_lessons.course.starters import synthetic_classification
 
 trained = kl.load_starter("replace_intermediate")
 trained.summary()

@@ -37,9 +37,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from sync_notebooks import INSTALL_CELL, install_requirement  # noqa: E402
 
 PROFILES = ("oldest", "colab", "latest")
-GRADER_TESTS = ["tests/test_grader_suites.py", "tests/test_numbers_step.py",
-                "tests/test_rules.py", "tests/test_compatibility.py", "tests/test_mistakes.py",
-                "tests/test_diagrams.py"]
+GRADER_TESTS = ["tests/core/test_grader_suites.py", "tests/core/test_numbers_step.py",
+                "tests/core/test_rules.py", "tests/core/test_compatibility.py",
+                "tests/course/test_mistakes.py", "tests/core/test_diagrams.py"]
 NOTEBOOKS = ["lessons", "exercises"]
 INSTALL_PYTHON = ("{python} is not on PATH. Install it, then run this again: with pyenv, "
                   "`pyenv install {python}`; on Ubuntu, `sudo add-apt-repository "
@@ -157,7 +157,7 @@ def main() -> int:
                            *NOTEBOOKS],
             "jax": [*pytest, "--nbmake", "--nbmake-timeout=300", *NOTEBOOKS]}
     if args.quick:
-        runs = {"tensorflow": [*pytest, "tests/test_compatibility.py"]}
+        runs = {"tensorflow": [*pytest, "tests/core/test_compatibility.py"]}
     results = {}
     for backend, command in runs.items():
         t0 = time.monotonic()

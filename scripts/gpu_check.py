@@ -7,7 +7,7 @@ TensorFlow is not installed, and without Graphviz (plot_model then prints a note
 notebook instead of drawing). The backend's default precision is kept (TF32 where it is on).
 
 1. Verdicts: two fresh processes check every exercise's reference, generated mutants and
-   equivalents (tests/suites.py): one on the accelerator, one with it hidden. Every verdict
+   equivalents (support/suites.py): one on the accelerator, one with it hidden. Every verdict
    must be equal.
 2. Notebooks: every lesson and exercise runs in a fresh kernel (nbclient) on the accelerator;
    each one's time and outcome is recorded.
@@ -35,9 +35,9 @@ VERDICTS = r"""
 import json, sys, time
 import keras
 import kfunc_lessons as kl
-from kfunc_lessons.environment import environment_report
-from kfunc_lessons.references import build_solution
-from tests.suites import EQUIVALENTS, run_mutants
+from kfunc_lessons.core.environment import environment_report
+from kfunc_lessons.course.references import build_solution
+from support.suites import EQUIVALENTS, run_mutants
 exercises = kl.list_exercises()[: int(sys.argv[1])]
 started = time.perf_counter()
 verdicts = {}

@@ -159,7 +159,7 @@ def render_results(name: str) -> str:
 
 def render_catalogue(_name: str) -> str:
     """The catalogue of known mistakes as a table, from the module itself."""
-    from kfunc_lessons.mistakes import CATALOGUE
+    from kfunc_lessons.course.catalogue import CATALOGUE
 
     rows = [{"mistake": m.title,
              "recognised from": " or ".join(

@@ -33,7 +33,7 @@ def write_solved(target: Path, exercises=None, source: Path = SOURCE) -> None:
     """Write solved copies of ``exercises`` (default: all) into ``target``."""
     import nbformat
 
-    from kfunc_lessons.exercises import EXERCISES
+    from kfunc_lessons.course.exercises import EXERCISES
 
     for exercise in EXERCISES if exercises is None else exercises:
         nbformat.write(solved_notebook(exercise, source), target / f"{exercise.slug}.ipynb")

@@ -6,7 +6,7 @@ Usage: python scripts/verify_wheel.py [--out DIR] [--clean-venv]
 2. The wheel is installed on its own into an empty folder (no dependencies: the running
    environment has them), or with `--clean-venv` into a new virtual environment with its
    declared dependencies from the package index (the release workflow does this). Then
-   `kfunc-lessons grade` runs from there, in a directory outside the checkout, on the eight
+   `kfunc-lessons grade` runs from there, in a directory outside the checkout, on the nine
    exercises solved with `kl.solution()`. Every exercise must pass, and the package that
    graded must be the installed one.
 

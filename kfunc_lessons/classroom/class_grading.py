@@ -1,0 +1,223 @@
+"""Grade a whole class: each sub-folder of a root folder is one student's copy of `exercises/`.
+
+First the reference solutions are graded as if they were a student (`self_check`): if they
+do not all pass, the environment is broken (a memory limit too small for TensorFlow, a
+missing package) and no student is blamed for it. Then every student's folder is copied into
+a private folder and every file is read before any code runs (`kfunc_lessons.classroom.grading`);
+each student's code runs in a process of their own, as a user of their own when the grader
+is root, with a time limit per file and a memory limit, students in parallel across the
+cores. A student whose code loops, crashes, exits, deletes files or attacks the grader gets
+an error for that exercise; the other students, the submissions and the report are never
+touched: the report is written by the grader alone, after every process a student's code
+started has ended, and each file is replaced whole (never half-written).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kfunc_lessons.classroom import sandbox
+from kfunc_lessons.classroom.atomic import write_atomically
+from kfunc_lessons.classroom.grading import (
+    Submission,
+    grade_directory,
+    grade_submission,
+    load_references,
+    read_submission,
+)
+from kfunc_lessons.classroom.isolation import sweep
+from kfunc_lessons.classroom.learner_files import DEFAULT_TIMEOUT
+from kfunc_lessons.core.result import CheckResult
+from kfunc_lessons.core.safe_text import csv_cell, file_name
+from kfunc_lessons.course.exercises import EXERCISES
+
+DEFAULT_MEMORY_LIMIT = 6 * 2**30  # bytes of address space per learner process
+
+
+class EnvironmentBroken(RuntimeError):
+    """The reference solutions do not pass here: the grading environment is at fault."""
+
+
+@dataclass
+class ClassReport:
+    """Every student's verdicts, in teaching order, and what each folder left out."""
+
+    grades: dict[str, list[CheckResult]]
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+
+    def pass_rate(self, exercise_id: str) -> float:
+        verdicts = [r for rs in self.grades.values() for r in rs if r.exercise == exercise_id]
+        return sum(r.passed for r in verdicts) / len(verdicts) if verdicts else 0.0
+
+    def common_failures(self, exercise_id: str, top: int = 5) -> list[tuple[str, int]]:
+        """The most frequent feedback for the exercise among students who did not pass."""
+        messages = Counter(
+            r.heading if r.status == "not_attempted" else f"{r.heading}: {r.message}"
+            for rs in self.grades.values() for r in rs
+            if r.exercise == exercise_id and not r.passed)
+        return messages.most_common(top)
+
+    @property
+    def grader_errors(self) -> int:
+        """How many verdicts are the grader's own failures (not the students')."""
+        return sum(r.status == "error" and r.step == "grader"
+                   for rs in self.grades.values() for r in rs)
+
+
+def students_in(root: Path) -> list[Path]:
+    """The student folders under ``root``, sorted by name: real folders only (hidden ones
+    and links, which could name another student's folder, are left out)."""
+    return sorted(p for p in root.iterdir()
+                  if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
+
+
+def _unique_names(students: list[Path]) -> list[str]:
+    """Each folder's readable name; names that only differed in unreadable bytes are
+    numbered, so no student's row replaces another's."""
+    seen: Counter = Counter()
+    names = []
+    for student in students:
+        name = file_name(student.name)
+        seen[name] += 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return names
+
+
+def self_check(*, timeout: float = DEFAULT_TIMEOUT,
+               memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> list[CheckResult]:
+    """Grade the reference solutions exactly as a student is graded; EnvironmentBroken
+    unless every one passes."""
+    from kfunc_lessons.course.references import solution_source
+
+    with tempfile.TemporaryDirectory(prefix="kfunc-self-check-") as folder:
+        for exercise in EXERCISES:
+            Path(folder, f"{exercise.slug}.py").write_text(solution_source(exercise.id))
+        results = list(grade_directory(folder, timeout=timeout, memory_limit=memory_limit))
+    failed = [r for r in results if not r.passed]
+    if failed:
+        first = failed[0]
+        raise EnvironmentBroken(
+            f"the reference solutions do not pass in this grading environment ({len(failed)} "
+            f"of {len(results)}; {first.exercise}: {first.message.splitlines()[0]}). This is "
+            "the environment, not the students: check the memory limit (--memory-limit), "
+            "the installed packages (kfunc-lessons needs its declared Keras and TensorFlow) "
+            "and the time limit (--timeout). No student was graded.")
+    return results
+
+
+def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
+                memory_limit: int | None = DEFAULT_MEMORY_LIMIT, workers: int | None = None,
+                on_student_done: Callable[[str], None] | None = None,
+                check_first: bool = True) -> ClassReport:
+    """Grade every student folder under ``root``; see the module's description.
+
+    Raises:
+        EnvironmentBroken: with ``check_first``, when the reference solutions fail here.
+    """
+    load_references([e.id for e in EXERCISES])
+    if check_first:
+        self_check(timeout=timeout, memory_limit=memory_limit)
+    students = students_in(Path(root))
+    names = _unique_names(students)
+    submissions: dict[str, Submission] = {}
+    try:
+        # Every folder is copied and every file read before any student's code runs.
+        for slot, (name, student) in enumerate(zip(names, students), start=1):
+            submissions[name] = read_submission(student, user=sandbox.learner_user(slot))
+
+        def grade(name: str) -> list[CheckResult]:
+            results = grade_submission(submissions[name], timeout=timeout,
+                                       memory_limit=memory_limit)
+            if on_student_done is not None:
+                on_student_done(name)
+            return results
+
+        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+            graded = dict(zip(names, pool.map(grade, names)))
+    finally:
+        for submission in submissions.values():
+            sandbox.end_user_processes(submission.user)
+        sweep()
+        for submission in submissions.values():
+            submission.close()
+    return ClassReport(graded, {n: s.skipped for n, s in submissions.items() if s.skipped})
+
+
+def render_grades_csv(report: ClassReport) -> str:
+    """One row per student: each exercise's status, then the number passed. Cells a
+    spreadsheet would run as a formula are neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["student", *(e.id for e in EXERCISES), "passed"])
+    for student, results in report.grades.items():
+        writer.writerow([csv_cell(student), *(r.status for r in results),
+                         sum(r.passed for r in results)])
+    return buffer.getvalue()
+
+
+_STYLE = """body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;
+padding:0 1rem;color:#1f2328;background:#fff}table{border-collapse:collapse;margin:1rem 0}
+th,td{border:1px solid #d0d7de;padding:.3rem .55rem;text-align:left;vertical-align:top}
+.passed{background:#dafbe1}.failed{background:#ffebe9}.not_attempted{background:#fff8c5}
+.error{background:#f3e8ff}@media (prefers-color-scheme:dark){body{background:#0d1117;
+color:#e6edf3}th,td{border-color:#30363d}.passed{background:#12361f}.failed{background:#4a1d1d}
+.not_attempted{background:#3d3413}.error{background:#2f1f4a}}"""
+
+
+def render_report_html(report: ClassReport) -> str:
+    """A self-contained page (no scripts, no external files); all text is escaped."""
+    e = html.escape
+    count = len(report.grades)
+    rates = "".join(
+        f"<tr><td>{e(x.id)}</td><td>{report.pass_rate(x.id):.0%}</td></tr>" for x in EXERCISES)
+    failures = []
+    for exercise in EXERCISES:
+        items = "".join(f"<li>{n} × {e(text)}</li>"
+                        for text, n in report.common_failures(exercise.id))
+        if items:
+            failures.append(f"<h3>{e(exercise.id)}</h3><ol>{items}</ol>")
+    header = "".join(f"<th>{e(x.id)}</th>" for x in EXERCISES)
+    rows = "".join(
+        f"<tr><td>{e(student)}</td>"
+        + "".join(f'<td class="{r.status}" title="{e(r.message)}">{e(r.heading)}</td>'
+                  for r in results)
+        + f"<td>{sum(r.passed for r in results)}/{len(results)}</td></tr>"
+        for student, results in report.grades.items())
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width,initial-scale=1'>"
+        f"<title>Class report</title><style>{_STYLE}</style>"
+        f"<h1>Class report</h1><p>{count} students, {len(EXERCISES)} exercises.</p>"
+        f"<h2>Pass rate per exercise</h2><table><tr><th>exercise</th><th>passed</th></tr>"
+        f"{rates}</table>"
+        "<h2>Most common feedback</h2>"
+        + ("".join(failures) or "<p>Every student passed every exercise.</p>")
+        + "<h2>Students</h2><table><tr><th>student</th>" + header + "<th>passed</th></tr>"
+        + rows + "</table>" + _skipped_html(report) + "</html>\n")
+
+
+def _skipped_html(report: ClassReport) -> str:
+    """What the private copies left out, per student, with the reason."""
+    if not report.skipped:
+        return ""
+    e = html.escape
+    items = "".join(f"<li>{e(student)}: {e('; '.join(lines))}</li>"
+                    for student, lines in report.skipped.items())
+    return f"<h2>Left out of the copies</h2><ul>{items}</ul>"
+
+
+def write_report(report: ClassReport, out: Path) -> tuple[Path, Path]:
+    """Write ``grades.csv`` and ``report.html`` into ``out``; return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomically(out / "grades.csv", render_grades_csv(report))
+    write_atomically(out / "report.html", render_report_html(report))
+    return out / "grades.csv", out / "report.html"

@@ -1,0 +1,184 @@
+"""Grade learners' exercise files: one file, or a folder holding a copy of `exercises/`.
+
+In this order, for every submission: every reference is loaded (its checksums verified);
+the learner's folder is copied into a private folder (`classroom.private_copy`) and
+every exercise file is read; only then does any of their code run, all of one learner's
+files one after another in a process of their own (`classroom.isolation`), as a user of
+their own when the grader is root (`classroom.sandbox`). The verdicts are computed here,
+from the models that process handed over, once every process it started has ended.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kfunc_lessons.classroom import sandbox
+from kfunc_lessons.classroom.isolation import DEFAULT_TIMEOUT, Handover, Job, run_isolated_batch
+from kfunc_lessons.classroom.learner_files import SUFFIXES, Chunk, LearnerFileError, read_chunks
+from kfunc_lessons.classroom.private_copy import private_copy
+from kfunc_lessons.classroom.sandbox import LearnerUser
+from kfunc_lessons.core.result import CheckResult
+from kfunc_lessons.core.safe_text import file_name
+from kfunc_lessons.course.exercises import EXERCISES, Exercise
+
+
+def exercise_file(directory: Path, exercise: Exercise) -> Path | None:
+    """The learner's file for an exercise in ``directory`` (the notebook first), or None."""
+    for suffix in SUFFIXES:
+        candidate = directory / f"{exercise.slug}{suffix}"
+        if candidate.is_file() and not candidate.is_symlink():
+            return candidate
+    return None
+
+
+def load_references(exercise_ids: list[str]) -> None:
+    """Build every reference these exercises need now, before any learner code runs, so
+    that nothing a learner's code writes afterwards can reach a verdict (a failure here is
+    reported by each check as the grader's error)."""
+    from kfunc_lessons.course.references import reference
+
+    for exercise_id in exercise_ids:
+        with contextlib.suppress(Exception):  # check() then words the grader's own error
+            reference(exercise_id)
+
+
+def _read(exercise_id: str, path: Path) -> list[Chunk] | CheckResult:
+    try:
+        return read_chunks(path)
+    except LearnerFileError as exc:
+        return CheckResult(exercise_id, "error", str(exc), step="run")
+
+
+@dataclass
+class Submission:
+    """One learner's folder: copied, every exercise file read, none of its code run yet."""
+
+    name: str  # the folder's name, readable
+    workspace: Path  # the private folder that holds the copy; removed by `close`
+    code: dict[str, list[Chunk] | CheckResult] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # exercise id -> the file's name
+    skipped: list[str] = field(default_factory=list)
+    error: str | None = None
+    user: LearnerUser | None = None
+
+    @property
+    def copy(self) -> Path:
+        return self.workspace / "submission"
+
+    def close(self) -> None:
+        shutil.rmtree(self.workspace, ignore_errors=True)
+
+
+def read_submission(folder: Path, exercises: list[Exercise] = EXERCISES,
+                    user: LearnerUser | None = None) -> Submission:
+    """Copy ``folder`` privately and read its exercise files (never raises for what the
+    folder holds: a folder that cannot be copied is `Submission.error`)."""
+    submission = Submission(file_name(folder.name), Path(tempfile.mkdtemp(prefix="kfunc-")),
+                            user=user)
+    copied = private_copy(folder, submission.copy)
+    submission.skipped, submission.error = copied.skipped, copied.error
+    if copied.error is None:
+        for exercise in exercises:
+            if path := exercise_file(submission.copy, exercise):
+                submission.code[exercise.id] = _read(exercise.id, path)
+                submission.files[exercise.id] = path.name
+    sandbox.give_to(submission.workspace, user)
+    return submission
+
+
+def run_submission(submission: Submission, *, timeout: float = DEFAULT_TIMEOUT,
+                   memory_limit: int | None = None) -> dict[str, Handover]:
+    """Run the submission's code (`kfunc_lessons.classroom.isolation.run_isolated_batch`); one
+    `Handover` per exercise whose file was found."""
+    ready = {i: Handover(result=c) for i, c in submission.code.items()
+             if isinstance(c, CheckResult)}
+    jobs = [Job(i, c, submission.files[i]) for i, c in submission.code.items()
+            if not isinstance(c, CheckResult)]
+    if jobs:
+        done = run_isolated_batch(jobs, submission.copy, timeout=timeout,
+                                  memory_limit=memory_limit, user=submission.user)
+        ready.update({job.exercise_id: handover for job, handover in zip(jobs, done)})
+    return ready
+
+
+def _verdict(exercise_id: str, handover: Handover) -> CheckResult:
+    if handover.result is not None:
+        return handover.result
+    from kfunc_lessons.course.checking import check_exercise as check
+
+    return check(exercise_id, handover.model)
+
+
+def verdicts(submission: Submission, handovers: dict[str, Handover],
+             on_start: Callable[[Exercise], None] | None = None) -> Iterator[CheckResult]:
+    """The verdicts on a submission, in teaching order, computed here."""
+    for exercise in EXERCISES:
+        if on_start is not None:
+            on_start(exercise)
+        if submission.error is not None:
+            yield CheckResult(exercise.id, "error", f"{submission.error}; nothing in it was "
+                              "graded.", step="run")
+        elif exercise.id not in handovers:
+            yield CheckResult(exercise.id, "not_attempted", f"no {exercise.slug}.ipynb or "
+                              f".py in {submission.name}", step="run")
+        else:
+            yield _verdict(exercise.id, handovers[exercise.id])
+
+
+def grade_submission(submission: Submission, *, timeout: float = DEFAULT_TIMEOUT,
+                     memory_limit: int | None = None,
+                     on_start: Callable[[Exercise], None] | None = None) -> list[CheckResult]:
+    """Run a submission's code, then give its verdicts, in teaching order."""
+    handovers = run_submission(submission, timeout=timeout, memory_limit=memory_limit)
+    return list(verdicts(submission, handovers, on_start=on_start))
+
+
+def grade_file(exercise_id: str, path: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
+               memory_limit: int | None = None) -> CheckResult:
+    """The verdict on the ``model`` that the file at ``path`` defines; never raises for
+    anything in the file. Its code runs in a private copy of the file's folder.
+
+    Args:
+        exercise_id: one of `kfunc_lessons.list_exercises()`.
+        path: an exercise ``.py`` or ``.ipynb`` file.
+        timeout: seconds the learner's code may run.
+        memory_limit: bytes of address space the learner's process may use (None: no limit).
+    """
+    path = Path(path)
+    load_references([exercise_id])
+    code = _read(exercise_id, path)
+    if isinstance(code, CheckResult):
+        return code
+    submission = read_submission(path.parent, exercises=[], user=sandbox.learner_user(0))
+    try:
+        if submission.error is not None:
+            return CheckResult(exercise_id, "error", submission.error, step="run")
+        submission.code, submission.files = {exercise_id: code}, {exercise_id: path.name}
+        handover = run_submission(submission, timeout=timeout,
+                                  memory_limit=memory_limit)[exercise_id]
+    finally:
+        submission.close()
+    return _verdict(exercise_id, handover)
+
+
+def grade_directory(directory: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
+                    memory_limit: int | None = None,
+                    on_start: Callable[[Exercise], None] | None = None,
+                    ) -> Iterator[CheckResult]:
+    """Verdicts for every exercise, in teaching order; a missing file is not attempted.
+
+    ``on_start`` is called with each exercise as its grading begins (for progress displays).
+    """
+    load_references([e.id for e in EXERCISES])
+    submission = read_submission(Path(directory), user=sandbox.learner_user(0))
+    try:
+        results = grade_submission(submission, timeout=timeout, memory_limit=memory_limit,
+                                   on_start=on_start)
+    finally:
+        submission.close()
+    yield from results

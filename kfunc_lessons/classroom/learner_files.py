@@ -1,0 +1,206 @@
+"""Read a learner's exercise file (.py or .ipynb) and run its code in a fresh namespace.
+
+Reading happens in the grading process and runs no learner code: every problem with the
+file itself (missing, a directory, empty, not UTF-8, not a notebook, no code) is a
+`LearnerFileError` with a one-line message. Running happens in the isolated process of
+`kfunc_lessons.classroom.isolation`, never in the process that computes the verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from kfunc_lessons.core.safe_text import file_name
+
+SUFFIXES = (".ipynb", ".py")
+DEFAULT_TIMEOUT = 300  # seconds a learner's code may run before it is stopped
+
+
+class LearnerFileError(Exception):
+    """The learner's file could not be read or run; the message points at their line."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of learner code and the name tracebacks should give it."""
+
+    source: str
+    label: str  # e.g. "03_residual_add.ipynb, cell 4"
+
+
+def _strip_magics(source: str) -> str:
+    # IPython magics and shell escapes are not Python; they only matter inside Jupyter.
+    lines = []
+    for line in source.splitlines():
+        code = line.lstrip()
+        indent = line[: len(line) - len(code)]
+        lines.append(f"{indent}pass  # {code}" if code.startswith(("%", "!")) else line)
+    return "\n".join(lines)
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The file's bytes; a pipe, socket or device is refused (reading one can block)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise LearnerFileError(f"{file_name(path.name)} is not a regular file (a pipe, "
+                                   "socket or device); give the exercise's .ipynb or .py file")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
+def _text(path: Path) -> str:
+    data = _read_regular_file(path)
+    if not data.strip():
+        raise LearnerFileError(f"{path.name} is empty: open the exercise notebook, write your "
+                               "model in its TODO cell and save it")
+    if b"\x00" in data:
+        raise LearnerFileError(f"{path.name} is a binary file, not Python code or a notebook")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LearnerFileError(f"{path.name} is not UTF-8 text (byte {exc.start} cannot be "
+                               "decoded); save it again as UTF-8") from None
+
+
+def read_chunks(path: Path | str) -> list[Chunk]:
+    """The code of a ``.py`` file, or each code cell of an ``.ipynb``, in order.
+
+    Raises:
+        LearnerFileError: the path is missing or a directory, or the file is empty, binary,
+            not UTF-8, not a notebook, or holds no code.
+    """
+    path = Path(path)
+    try:
+        return _read_chunks(path)
+    except OSError as exc:
+        raise LearnerFileError(f"{file_name(path.name)} cannot be read "
+                               f"({exc.strerror or type(exc).__name__})") from None
+
+
+def _read_chunks(path: Path) -> list[Chunk]:
+    if path.is_dir():
+        raise LearnerFileError(f"{path} is a directory; give the exercise's .ipynb or .py file")
+    if not path.exists():
+        raise LearnerFileError(f"{path} does not exist")
+    if path.suffix not in SUFFIXES:
+        raise LearnerFileError(f"{path.name}: expected an exercise .py or .ipynb file")
+    text = _text(path)
+    if path.suffix == ".py":
+        return [Chunk(text, path.name)]
+    chunks = [Chunk(_strip_magics(source), f"{path.name}, cell {number}")
+              for number, source in _code_cells(_notebook(path.name, text))]
+    if not any(chunk.source.strip() for chunk in chunks):
+        raise LearnerFileError(f"{path.name} has no code cells; the check grades the `model` "
+                               "variable your code defines")
+    return chunks
+
+
+def _notebook(name: str, text: str):
+    """The notebook in ``text``, read with nbformat; LearnerFileError for anything else."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LearnerFileError(f"{name} is not a notebook: its JSON is broken at line "
+                               f"{exc.lineno} ({exc.msg})") from None
+    except RecursionError:
+        raise LearnerFileError(f"{name} is not a notebook: its JSON is nested too deeply "
+                               "to read") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise LearnerFileError(f"{name} is not a notebook: its JSON holds a value that "
+                               f"cannot be read ({_first_line(exc)})") from None
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as exc:
+        raise LearnerFileError(f"{name} is not a readable notebook: "
+                               f"{_first_line(exc)}") from None
+
+
+def _code_cells(notebook) -> list[tuple[int, str]]:
+    """(cell number, source) of each code cell; a cell whose source is not text is
+    reported with its number."""
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        raise LearnerFileError("the notebook has no list of cells")
+    found = []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source")
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            source = "".join(source)
+        if not isinstance(source, str):
+            raise LearnerFileError(f"cell {number} of the notebook has no text as its source "
+                                   f"(found {type(source).__name__}); save the notebook "
+                                   "again from Jupyter or Colab")
+        found.append((number, source))
+    return found
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _learner_line(exc: BaseException, labels: set[str]) -> str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in labels]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    code = f": {frame.line.strip()}" if frame.line else ""
+    return f"{frame.filename}, line {frame.lineno}{code}"
+
+
+def _stopped(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"your code called sys.exit({exc.code!r})"
+    if isinstance(exc, KeyboardInterrupt):
+        return "your code raised KeyboardInterrupt (an interrupt)"
+    return f"your code raised {type(exc).__name__}: {exc}"
+
+
+def run_chunks(chunks: list[Chunk], file_name: str) -> object:
+    """Execute the chunks in one fresh namespace and return its ``model`` variable.
+
+    Raises:
+        LearnerFileError: the code does not compile, raised, exited or was interrupted
+            before the end, or never defined ``model``; the message gives the learner's own
+            line, not a grader traceback.
+    """
+    labels = {chunk.label for chunk in chunks}
+    namespace: dict = {"__name__": "__main__", "__file__": file_name}
+    for chunk in chunks:
+        try:
+            code = compile(chunk.source, chunk.label, "exec")
+        except SyntaxError as exc:
+            raise LearnerFileError(
+                f"SyntaxError in {chunk.label}, line {exc.lineno}: {exc.msg}"
+                + (f"\n    {exc.text.strip()}" if exc.text else "")
+            ) from None
+        try:
+            exec(code, namespace)
+        except BaseException as exc:  # exits and interrupts end the run like any error
+            where = _learner_line(exc, labels)
+            defined = "after defining" if "model" in namespace else "before defining"
+            stopped = _stopped(exc)
+            if not isinstance(exc, Exception):
+                stopped += f" {defined} `model`; the check needs your code to run to the end"
+            from kfunc_lessons.course.catalogue import explain_error
+
+            explained = explain_error(exc)
+            raise LearnerFileError(stopped + (f"\n    at {where}" if where else "")
+                                   + (f"\nAbout this error: {explained}" if explained else "")
+                                   ) from None
+    if "model" not in namespace:
+        raise LearnerFileError(f"{file_name} never defines a variable named `model`; the "
+                               "check grades `model`")
+    return namespace["model"]

@@ -1,0 +1,204 @@
+"""The nine graded exercises: ids, titles, layered hints, and what each one insists on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+
+from kfunc_lessons.core.engine import Requirement, Rules
+from kfunc_lessons.core.graph import CanonicalGraph
+from kfunc_lessons.course.starters import NEW_HEAD_BACKBONE
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One graded exercise.
+
+    Attributes:
+        id: the exercise id used by `kfunc_lessons.check()`.
+        number: its place in the learning path (the lesson number).
+        title: a short title.
+        hints: hints from gentle (level 1) to specific; level 1 never gives the answer away.
+        requirement: what the exercise insists on beyond computing the right function.
+        inject_weights: map the reference weights onto the learner's model before comparing
+            outputs. False where the learner's own (trained) weights are part of the task.
+        blocks: the learner must build the model from nested ``keras.Sequential`` blocks.
+        keep_trained: names of the reference's trained layers whose weights the learner's
+            model must carry unchanged (with ``inject_weights=False``: all of them).
+        frozen: names of the reference's layers that must be frozen (``trainable=False``)
+            in the learner's model.
+        drop: names of the starter's layers that the learner's model must no longer hold.
+    """
+
+    id: str
+    number: int
+    title: str
+    hints: tuple[str, ...]
+    requirement: Requirement | None = None
+    inject_weights: bool = True
+    blocks: bool = False
+    keep_trained: tuple[str, ...] = ()
+    frozen: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+
+    def must_keep(self, layer_name: str) -> bool:
+        """Whether the reference layer ``layer_name`` must carry its trained weights, unchanged,
+        in the learner's model."""
+        return layer_name in self.keep_trained if self.keep_trained else not self.inject_weights
+
+    @property
+    def rules(self) -> Rules:
+        """What the grading core must insist on for this exercise, as data."""
+        return Rules(requirement=self.requirement, blocks=self.blocks, must_keep=self.must_keep,
+                     frozen=self.frozen, about_weights=bool(
+                         self.frozen or self.keep_trained or not self.inject_weights))
+
+    @property
+    def slug(self) -> str:
+        """The file stem of the exercise notebook, e.g. ``03_residual_add``."""
+        return f"{self.number:02d}_{self.id}"
+
+
+def _must_be_sequential(model: keras.Model, _graph: CanonicalGraph) -> str | None:
+    if isinstance(model, keras.Sequential):
+        return None
+    return ("This exercise asks for a keras.Sequential model; yours is a "
+            f"{type(model).__name__}. Build it as keras.Sequential([keras.Input(...), ...]).")
+
+
+def _must_be_functional(model: keras.Model, _graph: CanonicalGraph) -> str | None:
+    if not isinstance(model, keras.Sequential):
+        return None
+    return ("Your model is a keras.Sequential. It may compute the right thing, but this exercise "
+            "is about the Functional API: create keras.Input, call each layer on a tensor, and "
+            "finish with keras.Model(inputs, outputs).")
+
+
+EXERCISES: tuple[Exercise, ...] = (
+    Exercise(
+        "sequential_baseline", 1, "A Sequential baseline",
+        (
+            "A keras.Sequential takes a list of layers; start the list with keras.Input.",
+            "Three entries: an Input of shape (10,), a Dense layer of 64 units with ReLU, "
+            "and a Dense layer of 10 units with softmax.",
+            "keras.Sequential([keras.Input(shape=(10,)), layers.Dense(64, activation='relu'), "
+            "layers.Dense(10, activation='softmax')])",
+        ),
+        requirement=_must_be_sequential,
+    ),
+    Exercise(
+        "functional_equivalent", 2, "The same model, Functional",
+        (
+            "In the Functional API you call each layer on a tensor and get a tensor back.",
+            "inputs = keras.Input(shape=(10,)); pass it through Dense(64, relu), then "
+            "Dense(10, softmax); finish with keras.Model(inputs, outputs).",
+            "hidden = layers.Dense(64, activation='relu')(inputs); "
+            "outputs = layers.Dense(10, activation='softmax')(hidden)",
+        ),
+        requirement=_must_be_functional,
+    ),
+    Exercise(
+        "residual_add", 3, "A residual add with a projection shortcut",
+        (
+            "You can only add tensors of the same shape. What is the width of the input, "
+            "and of the Dense(64) output?",
+            "Project the shortcut: pass the input through a linear Dense(64) (no activation) "
+            "and add that to the Dense(64, relu) output.",
+            "merged = layers.add([hidden, layers.Dense(64)(inputs)]); then "
+            "Dense(10, softmax) on merged.",
+        ),
+        requirement=_must_be_functional,
+    ),
+    Exercise(
+        "sequential_blocks", 4, "Reusable Sequential blocks",
+        (
+            "A keras.Sequential is itself a layer: you can call it on a tensor.",
+            "block1 = Sequential of Dense(32, relu) and Dense(16, relu); block2 = Sequential "
+            "of Dense(64, relu) and Dense(32, relu). Call block1 on the input, block2 on "
+            "its output.",
+            "x = block2(block1(inputs)); outputs = layers.Dense(10, activation='softmax')(x)",
+        ),
+        blocks=True,
+    ),
+    Exercise(
+        "replace_intermediate", 5, "Wrap a trained layer in a residual connection",
+        (
+            "Don't create new Dense layers: reuse the trained ones with "
+            "trained.get_layer(name) and call them on new tensors.",
+            "h = hidden(inputs); then add h to middle(h); feed the sum to classifier.",
+            "merged = layers.add([h, trained.get_layer('middle')(h)]); "
+            "outputs = trained.get_layer('classifier')(merged)",
+        ),
+        requirement=_must_be_functional,
+        inject_weights=False,
+    ),
+    Exercise(
+        "shared_layers", 6, "One encoder, two inputs",
+        (
+            "A layer called twice is ONE set of weights used twice.",
+            "Create Dense(32, relu) once, call it on 'left' and on 'right', concatenate the "
+            "two results in that order, then Dense(1, sigmoid).",
+            "encoder = layers.Dense(32, activation='relu'); "
+            "merged = layers.concatenate([encoder(left), encoder(right)])",
+        ),
+    ),
+    Exercise(
+        "multi_input_output", 7, "Two inputs, two outputs",
+        (
+            "Name the inputs 'series' and 'features' and the output layers 'label' and "
+            "'value': the grader matches them by name.",
+            "series -> LSTM(16); features -> Dense(16, relu); concatenate; Dense(32, relu); "
+            "then two heads: Dense(3, softmax) named 'label' and Dense(1) named 'value'.",
+            "label = layers.Dense(3, activation='softmax', name='label')(hidden); "
+            "value = layers.Dense(1, name='value')(hidden)",
+        ),
+    ),
+    Exercise(
+        "branch_merge", 8, "Branch and merge convolutions",
+        (
+            "Two Conv2D layers read the same image; their outputs are stacked on the channel "
+            "axis.",
+            "a = Conv2D(8, 3, padding='same', relu)(image); b = Conv2D(8, 5, padding='same', "
+            "relu)(image); concatenate [a, b]; GlobalAveragePooling2D; Dense(10, softmax).",
+            "merged = layers.concatenate([a, b]); "
+            "outputs = layers.Dense(10, activation='softmax')"
+            "(layers.GlobalAveragePooling2D()(merged))",
+        ),
+    ),
+    Exercise(
+        "new_head", 9, "A new head on a trained, frozen backbone",
+        (
+            "Keep the trained layers: build a backbone model from trained.inputs to the "
+            "output of the 'pool' layer, and freeze it before adding anything.",
+            "backbone = keras.Model(trained.inputs, trained.get_layer('pool').output); "
+            "backbone.trainable = False; then call it on a new keras.Input((8, 8, 1)) and add "
+            "Dropout(0.2), Dense(32, relu) and Dense(2, softmax).",
+            "features = backbone(inputs); x = layers.Dropout(0.2)(features); "
+            "x = layers.Dense(32, activation='relu')(x); "
+            "outputs = layers.Dense(2, activation='softmax')(x)",
+        ),
+        requirement=_must_be_functional,
+        keep_trained=NEW_HEAD_BACKBONE,
+        frozen=NEW_HEAD_BACKBONE,
+        drop=("digit",),
+    ),
+)
+
+_BY_ID = {exercise.id: exercise for exercise in EXERCISES}
+
+
+class UnknownExercise(KeyError):
+    """Raised for an exercise id that does not exist; the message lists the valid ids."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    """The exercise with this id, or UnknownExercise naming the valid ids."""
+    try:
+        return _BY_ID[exercise_id]
+    except (KeyError, TypeError):
+        valid = ", ".join(_BY_ID)
+        raise UnknownExercise(f"No exercise {exercise_id!r}. Valid ids: {valid}.") from None
