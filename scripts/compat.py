@@ -33,8 +33,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-from sync_notebooks import INSTALL_CELL, install_requirement  # noqa: E402
+sys.path.insert(0, str(ROOT))  # scripts are imported one way everywhere: scripts.NAME
+from scripts.sync_notebooks import INSTALL_CELL, install_requirement  # noqa: E402
 
 PROFILES = ("oldest", "colab", "latest")
 GRADER_TESTS = ["tests/core/test_grader_suites.py", "tests/core/test_numbers_step.py",

@@ -35,8 +35,8 @@ from mkdocs.structure.files import File
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_FOLDERS = ("lessons", "exercises")
-sys.path.insert(0, str(ROOT / "scripts"))
-from sync_notebooks import colab_url, repository_url  # noqa: E402
+sys.path.insert(0, str(ROOT))  # scripts are imported one way everywhere: scripts.NAME
+from scripts.sync_notebooks import colab_url, repository_url  # noqa: E402
 
 CACHE_ROOT = ROOT / ".cache" / "mkdocs-jupyter"
 FINGERPRINTED = ("kfunc_lessons", "scripts/ipython")
@@ -91,7 +91,7 @@ def on_config(config):
 
 def on_pre_build(config):
     if _command["name"] == "serve":  # an edited lesson .py shows without `make notebooks`
-        from sync_notebooks import main as sync_pairs
+        from scripts.sync_notebooks import main as sync_pairs
 
         sync_pairs()
 

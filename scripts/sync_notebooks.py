@@ -17,6 +17,9 @@ except ModuleNotFoundError:  # Python 3.10
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from kfunc_lessons.core import links  # noqa: E402  (pure Python: no Keras)
+
 FOLDERS = ("lessons", "exercises")
 BADGE = re.compile(r"\(https://colab\.research\.google\.com/github/[^)]*\)")
 # The install cell: from its marker comment up to the next cell.
@@ -43,7 +46,6 @@ if "google.colab" in sys.modules:
     with open("{report}") as report:
         added = [p["metadata"] for p in json.load(report)["install"]]
     print("installed:", ", ".join(f"{{p['name']}} {{p['version']}}" for p in added) or "nothing")"""
-RELEASE = re.compile(r"\d+\.\d+\.\d+")
 
 
 def repository_url() -> str:
@@ -59,12 +61,8 @@ def package_version() -> str:
 
 
 def install_requirement(version: str | None = None) -> str:
-    """What the Colab install cell installs: the release itself on a release (so a notebook
-    never meets a newer package than it was written for), the repository on main."""
-    version = version or package_version()
-    if RELEASE.fullmatch(version):
-        return f"kfunc-lessons=={version}"
-    return f"kfunc-lessons @ git+{repository_url()}"
+    """What the Colab install cell installs (the package's one rule, read without Keras)."""
+    return links.install_requirement(version or package_version(), repository_url())
 
 
 def colab_url(relative_notebook: str) -> str:

@@ -8,13 +8,12 @@ locally is what grades the class.
 from __future__ import annotations
 
 import json
-import re
 import shlex
 import zipfile
-from importlib import metadata
 from pathlib import Path
 
 from kfunc_lessons import __version__
+from kfunc_lessons.core.links import install_requirement, repository_url
 
 GRADESCOPE_SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, when it builds the autograder image (Ubuntu, as root).
@@ -107,12 +106,8 @@ jobs:
 
 def requirement() -> str:
     """What the set-ups install: this release, or the repository for a development version."""
-    if re.fullmatch(r"\d+\.\d+\.\d+", __version__):
-        return f"kfunc-lessons=={__version__}"
-    urls = metadata.metadata("kfunc-lessons").get_all("Project-URL") or []
-    repository = next((u.split(", ", 1)[1] for u in urls if u.startswith("Repository")),
-                      "https://github.com/kfunc-lessons/kfunc-lessons")
-    return f"kfunc-lessons @ git+{repository}"
+    return install_requirement(__version__, repository_url()
+                               or "https://github.com/kfunc-lessons/kfunc-lessons")
 
 
 def _options(points: str | None, timeout: float | None) -> str:

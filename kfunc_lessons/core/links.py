@@ -4,6 +4,9 @@ installed package's metadata carries it)."""
 from __future__ import annotations
 
 import importlib.metadata
+import re
+
+RELEASE = re.compile(r"\d+\.\d+\.\d+")  # a release; anything else is a development version
 
 
 def repository_url() -> str | None:
@@ -24,6 +27,15 @@ def issues_url() -> str:
     """The issue tracker."""
     repository = repository_url()
     return f"{repository}/issues" if repository else "the kfunc-lessons issue tracker"
+
+
+def install_requirement(version: str, repository: str) -> str:
+    """What every set-up installs (Colab's install cell, Gradescope's setup.sh, the Actions
+    workflow): the release itself on a release, so a notebook or an autograder never meets
+    another package than it was written for; the repository for a development version."""
+    if RELEASE.fullmatch(version):
+        return f"kfunc-lessons=={version}"
+    return f"kfunc-lessons @ git+{repository}"
 
 
 def site_url() -> str | None:
