@@ -14,8 +14,8 @@ from kfunc_lessons.core.keras_graph import UntraceableModel
 from kfunc_lessons.core.result import CheckResult
 from kfunc_lessons.course.catalogue import explain_error, explainer
 from kfunc_lessons.course.checking import check_exercise
-from kfunc_lessons.course.exercises import EXERCISES, get_exercise
-from kfunc_lessons.course.references import random_probe, solution_source
+from kfunc_lessons.course.exercises import EXERCISES, hint_text, solution_source
+from kfunc_lessons.course.references import random_probe
 
 require_supported_versions()  # before any grader code meets an older Keras
 
@@ -84,9 +84,7 @@ def hint(exercise_id: str, level: int = 1, error: BaseException | str | None = N
         error: an exception (or its message) you hit; known errors, such as the classic
             residual-add shape error, are explained first.
     """
-    exercise = get_exercise(exercise_id)
-    level = max(1, min(int(level), len(exercise.hints)))
-    text = f"Hint {level}/{len(exercise.hints)}: {exercise.hints[level - 1]}"
+    text = hint_text(exercise_id, level)
     if error is not None and (explained := explain_error(error)):
         text = f"About your error: {explained}\n\n{text}"
     return text

@@ -203,16 +203,16 @@ def cmd_autograder(args, console: Console) -> int:
 
 
 def cmd_hint(args, console: Console) -> int:
-    from kfunc_lessons.api import hint
+    from kfunc_lessons.course.exercises import hint_text  # the course data alone: no Keras
 
-    console.print(hint(args.exercise_id, level=args.level), markup=False)
+    console.print(hint_text(args.exercise_id, level=args.level), markup=False)
     return EXIT_OK
 
 
 def cmd_solution(args, console: Console) -> int:
-    from kfunc_lessons.api import solution
+    from kfunc_lessons.course.exercises import solution_source
 
-    print(solution(args.exercise_id), end="")
+    print(solution_source(args.exercise_id), end="")
     return EXIT_OK
 
 
@@ -322,12 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kfunc-lessons`` console script."""
     args = build_parser().parse_args(argv)
-    from kfunc_lessons.core.compatibility import version_problem
+    grading = args.run in (cmd_check, cmd_grade, cmd_grade_class)
+    if grading:  # list, hint, solution and autograder answer from the course data: no Keras
+        from kfunc_lessons.core.compatibility import version_problem
 
-    if problem := version_problem():
-        print(problem, file=sys.stderr)
-        return EXIT_USAGE
-    _start_backend_quietly(isolation=args.run in (cmd_check, cmd_grade, cmd_grade_class))
+        if problem := version_problem():
+            print(problem, file=sys.stderr)
+            return EXIT_USAGE
+        _start_backend_quietly(isolation=True)
     console = _console()
     from kfunc_lessons.course.exercises import UnknownExercise
 

@@ -96,7 +96,7 @@ def self_check(*, timeout: float = DEFAULT_TIMEOUT,
                memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> list[CheckResult]:
     """Grade the reference solutions exactly as a student is graded; EnvironmentBroken
     unless every one passes."""
-    from kfunc_lessons.course.references import solution_source
+    from kfunc_lessons.course.exercises import solution_source
 
     with tempfile.TemporaryDirectory(prefix="kfunc-self-check-") as folder:
         for exercise in EXERCISES:

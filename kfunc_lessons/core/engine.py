@@ -25,6 +25,7 @@ from kfunc_lessons.core.links import issues_url
 from kfunc_lessons.core.matching import Matcher
 from kfunc_lessons.core.picture import picture
 from kfunc_lessons.core.result import CheckResult
+from kfunc_lessons.core.rules import Rules
 
 RTOL = 1e-4
 ATOL = 1e-5
@@ -40,31 +41,6 @@ class Verdict(Exception):
         self.result = dict(status=status, step=step, message=message, **extra)
         self.focus = focus  # (learner node ids, reference node ids) where the models differ
         self.cause = cause  # the catalogue entry this verdict is, when the pipeline knows it
-
-
-# Checked before the structure: (learner model, its canonical graph) -> problem or None.
-Requirement = Callable[[keras.Model, CanonicalGraph], "str | None"]
-
-
-@dataclass(frozen=True)
-class Rules:
-    """What a course insists on beyond computing the reference's function (nothing, for
-    `kfunc_lessons.compare`).
-
-    Attributes:
-        requirement: a condition on the learner's model, checked before the structure.
-        blocks: each nested block of the reference must be a nested ``keras.Sequential``.
-        must_keep: which reference layers (by name) must carry their trained weights.
-        frozen: names of the reference layers that must be frozen; where any is, every layer
-            the learner adds must stay trainable.
-        about_weights: the task is about trained weights: pictures badge every layer.
-    """
-
-    requirement: Requirement | None = None
-    blocks: bool = False
-    must_keep: Callable[[str], bool] = lambda _name: False
-    frozen: tuple[str, ...] = ()
-    about_weights: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
 
-import keras
+from kfunc_lessons.core.rules import Requirement, Rules
 
-from kfunc_lessons.core.engine import Requirement, Rules
-from kfunc_lessons.core.graph import CanonicalGraph
-from kfunc_lessons.course.starters import NEW_HEAD_BACKBONE
+if TYPE_CHECKING:
+    import keras
+
+    from kfunc_lessons.core.graph import CanonicalGraph
+
+NEW_HEAD_BACKBONE = ("conv_1", "conv_2")  # the trained layers that exercise 09 keeps, frozen
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class Exercise:
 
 
 def _must_be_sequential(model: keras.Model, _graph: CanonicalGraph) -> str | None:
+    import keras
+
     if isinstance(model, keras.Sequential):
         return None
     return ("This exercise asks for a keras.Sequential model; yours is a "
@@ -68,6 +75,8 @@ def _must_be_sequential(model: keras.Model, _graph: CanonicalGraph) -> str | Non
 
 
 def _must_be_functional(model: keras.Model, _graph: CanonicalGraph) -> str | None:
+    import keras
+
     if not isinstance(model, keras.Sequential):
         return None
     return ("Your model is a keras.Sequential. It may compute the right thing, but this exercise "
@@ -202,3 +211,16 @@ def get_exercise(exercise_id: str) -> Exercise:
     except (KeyError, TypeError):
         valid = ", ".join(_BY_ID)
         raise UnknownExercise(f"No exercise {exercise_id!r}. Valid ids: {valid}.") from None
+
+
+def hint_text(exercise_id: str, level: int = 1) -> str:
+    """`kfunc_lessons.hint` without an error: the hint at ``level``, clamped to the levels."""
+    exercise = get_exercise(exercise_id)
+    level = max(1, min(int(level), len(exercise.hints)))
+    return f"Hint {level}/{len(exercise.hints)}: {exercise.hints[level - 1]}"
+
+
+def solution_source(exercise_id: str) -> str:
+    """The reference solution's code for an exercise."""
+    get_exercise(exercise_id)
+    return (resources.files("kfunc_lessons.course.solutions") / f"{exercise_id}.py").read_text()

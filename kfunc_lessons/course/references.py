@@ -11,7 +11,6 @@ import io
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import keras
@@ -20,18 +19,12 @@ import numpy as np
 from kfunc_lessons.core.execute import run_trace
 from kfunc_lessons.core.graph import CanonicalGraph, canonical_graph
 from kfunc_lessons.course.data_files import MANIFEST, data_dir, load_npz, sha256
-from kfunc_lessons.course.exercises import EXERCISES, get_exercise
+from kfunc_lessons.course.exercises import EXERCISES, get_exercise, solution_source
 from kfunc_lessons.course.starters import STARTERS
 
 PROBE_BATCH = 8
 DATA_FILES = (*(starter.file for starter in STARTERS.values()),
               *(exercise.id for exercise in EXERCISES))
-
-
-def solution_source(exercise_id: str) -> str:
-    """The reference solution's code for an exercise."""
-    get_exercise(exercise_id)
-    return (resources.files("kfunc_lessons.course.solutions") / f"{exercise_id}.py").read_text()
 
 
 def build_solution(exercise_id: str) -> keras.Model:

@@ -13,7 +13,6 @@ from kfunc_lessons.course.data_files import load_npz
 STARTER_FILE = "starter_replace_intermediate"  # data/<STARTER_FILE>.npz
 STARTER_LAYERS = ("hidden", "middle", "classifier")
 NEW_HEAD_FILE = "starter_new_head"
-NEW_HEAD_BACKBONE = ("conv_1", "conv_2")  # the trained layers that exercise 09 keeps, frozen
 
 
 def _replace_intermediate_architecture() -> keras.Model:

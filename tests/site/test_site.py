@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_notebooks import sync
+from tests.site.test_notebooks import sync
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 # Debian's chromium by default; KFUNC_CHROMIUM points elsewhere (GitHub's Ubuntu runners ship
