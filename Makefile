@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1:8000
 SYSTEM_PACKAGES := graphviz chromium fonts-dejavu-core python3-venv
 
-.PHONY: serve test site lint system-deps notebooks benchmarks mutation compat gpu-check clean
+.PHONY: serve test check site lint system-deps notebooks benchmarks mutation compat gpu-check clean
 
 serve: system-deps $(STAMP)
 	KFUNC_SITE_CACHE=true $(BIN)/mkdocs serve --strict --dev-addr $(HOST)
@@ -19,9 +19,18 @@ serve: system-deps $(STAMP)
 site: system-deps $(STAMP)
 	$(BIN)/mkdocs build --strict
 
+# Across the cores: each pytest-xdist worker takes whole modules (a module's fixtures run
+# once), and every notebook runs once for the whole run (support/notebooks.py).
 test: system-deps $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest --durations=20
+	$(BIN)/python -m pytest -n auto --dist loadscope --durations=20
+
+# A developer's inner loop: lint and the grader's own tests; no notebooks, no browser, no
+# learner processes.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n auto --dist loadscope -m "not slow and not notebooks" \
+		tests/core tests/course tests/face tests/test_architecture.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

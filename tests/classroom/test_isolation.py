@@ -205,13 +205,15 @@ def test_the_real_command_exits_from_the_verdict(tmp_path):
     assert "called sys.exit(0)" in done.stdout and "Traceback" not in done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("argv", [["check", "residual_add", "{dir}/missing.py"],
-                                  ["check", "residual_add", "{dir}"],
-                                  ["grade", "{dir}/missing"]])
-def test_missing_paths_and_directories_get_one_line_and_exit_1(argv, tmp_path, capsys):
+@pytest.mark.parametrize("argv, exit_code", [
+    (["check", "residual_add", "{dir}/missing.py"], 1),  # the exercise's verdict: an error
+    (["check", "residual_add", "{dir}"], 1),
+    (["grade", "{dir}/missing"], 2),  # a wrong command line, as in grade-class
+])
+def test_missing_paths_and_directories_get_one_line(argv, exit_code, tmp_path, capsys):
     code = main([a.format(dir=tmp_path) for a in argv])
     out = capsys.readouterr().out.strip()
-    assert code == 1 and len(out.splitlines()) == 1 and "Traceback" not in out, out
+    assert code == exit_code and len(out.splitlines()) == 1 and "Traceback" not in out, out
 
 
 def test_only_models_of_keras_own_objects_skip_the_trial_reload():

@@ -13,6 +13,8 @@ from kfunc_lessons.cli import main
 from kfunc_lessons.course.exercises import EXERCISES
 from scripts.solved_exercises import solved_notebook, write_solved
 
+pytestmark = pytest.mark.notebooks
+
 
 @pytest.fixture(scope="module")
 def solved_dir(root, tmp_path_factory):

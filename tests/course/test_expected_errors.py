@@ -5,10 +5,11 @@ that accepts what the lesson calls an error) would still pass nbmake."""
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from kfunc_lessons.course.catalogue import explain_error
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.notebooks
 
 NOTEBOOKS = sorted(p for folder in ("lessons", "exercises")
                    for p in (ROOT / folder).glob("*.ipynb"))
@@ -34,10 +35,10 @@ def test_every_expected_error_cell_declares_its_error():
 
 
 @pytest.mark.parametrize("path", WITH_ERRORS, ids=[p.stem for p in WITH_ERRORS])
-def test_expected_error_cells_raise_exactly_their_declared_error(path):
-    notebook, cells = _expecting(path)
-    NotebookClient(notebook, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+def test_expected_error_cells_raise_exactly_their_declared_error(path, executed_notebooks):
+    executed = executed_notebooks[f"{path.parent.name}/{path.name}"]
+    assert executed.error is None, executed.error
+    _, cells = _expecting(executed.path)  # this run's executed copy, with its outputs
     for cell in cells:
         expected_type, _, fragment = cell.metadata["raises"].partition(": ")
         errors = [o for o in cell.outputs if o.output_type == "error"]

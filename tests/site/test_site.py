@@ -25,10 +25,12 @@ EXERCISES = sorted(p.stem for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb
 
 
 @pytest.fixture(scope="session")
-def site_dir(tmp_path_factory):
+def site_dir(tmp_path_factory, executed_notebooks, notebook_run):
+    """The site, built from this run's executed notebooks (each notebook runs once a run)."""
     out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "KFUNC_EXECUTED_NOTEBOOKS": str(notebook_run / "executed")}
     done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=1200)
+                          cwd=ROOT, capture_output=True, text=True, timeout=1200, env=env)
     assert done.returncode == 0, done.stderr[-4000:]
     return out
 

@@ -11,7 +11,7 @@ import yaml
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.notebooks]
 
 
 class _ConfigLoader(yaml.SafeLoader):
