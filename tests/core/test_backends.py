@@ -12,6 +12,8 @@ import pytest
 
 from support.suites import run_mutants
 
+pytestmark = pytest.mark.slow  # minutes: make test runs it, make check does not
+
 SCRIPT = r"""
 import json, keras
 import kfunc_lessons as kl

@@ -4,7 +4,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from scripts.gpu_check import differences
+
+pytestmark = pytest.mark.slow  # minutes: make test runs it, make check does not
 
 
 def test_the_gpu_check_runs_end_to_end_in_cpu_mode(root, tmp_path):
