@@ -12,17 +12,12 @@ import kfunc_lessons as kl
 from kfunc_lessons import surgery
 from kfunc_lessons.cli import main
 from kfunc_lessons.course.exercises import EXERCISES
+from support.models import flat_blocks
 from support.suites import EQUIVALENTS
 
 # ---- exercise 04: nested Sequential blocks -----------------------------------------------------
 
 
-def _flat():
-    inputs = keras.Input((10,))
-    x = inputs
-    for units in (32, 16, 64, 32):
-        x = layers.Dense(units, activation="relu")(x)
-    return keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
 
 
 def _one_block():
@@ -44,7 +39,7 @@ def _functional_blocks():
 
 
 @pytest.mark.parametrize(("build", "words"), [
-    (_flat, "nested keras.Sequential block"),
+    (flat_blocks, "nested keras.Sequential block"),
     (_one_block, "two separate keras.Sequential blocks"),
     (_functional_blocks, "asks for keras.Sequential blocks"),
 ], ids=["flat", "one block", "Functional blocks"])

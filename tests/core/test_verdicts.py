@@ -10,6 +10,7 @@ from keras import layers
 
 import kfunc_lessons as kl
 from kfunc_lessons.core.picture import DiagramUnavailable
+from support.models import two_in_two_out
 from support.suites import new_head_model
 from tests.conftest import ROOT
 
@@ -307,35 +308,28 @@ def test_compare_names_the_learner_s_layers_never_the_reference_s():
 # ---- 6. compare() with the names Keras generated ----------------------------------------------
 
 
-def _two_in_two_out(names=None, widths=(4, 3)):
-    names = names or {}
-    a = keras.Input((widths[0],), name=names.get("a"))
-    b = keras.Input((widths[1],), name=names.get("b"))
-    merged = layers.concatenate([layers.Dense(8)(a), layers.Dense(8)(b)])
-    return keras.Model([a, b], [layers.Dense(2, name=names.get("y"))(merged),
-                                layers.Dense(1, name=names.get("z"))(merged)])
 
 
 @pytest.mark.parametrize("student_names", [None, {"a": "x1", "b": "x2", "y": "p", "z": "q"}])
 def test_automatic_names_in_a_teacher_s_reference_are_matched_by_position(student_names):
-    result = kl.compare(_two_in_two_out(), _two_in_two_out(student_names))
+    result = kl.compare(two_in_two_out(), two_in_two_out(student_names))
     assert result.passed, str(result)
 
 
 def test_positions_still_judge_shapes_and_say_which_output():
-    result = kl.compare(_two_in_two_out(), _two_in_two_out(widths=(3, 4)))
+    result = kl.compare(two_in_two_out(), two_in_two_out(widths=(3, 4)))
     assert result.status == "failed" and "by name" not in result.message, str(result)
-    teacher = _two_in_two_out()
+    teacher = two_in_two_out()
     merged = teacher.outputs[0]._keras_history.operation.input
     student = keras.Model(teacher.inputs, [teacher.outputs[0],
                                            layers.Dense(2, name="odd")(merged)])
-    said = kl.compare(_two_in_two_out(), student)
+    said = kl.compare(two_in_two_out(), student)
     assert said.status == "failed", str(said)
     assert "output 2 (from your layer 'odd')" in said.message, said.message
 
 
 def test_compare_never_quotes_the_reference_s_generated_input_names():
-    teacher = _two_in_two_out()
+    teacher = two_in_two_out()
     a, b = keras.Input((4,), name="first"), keras.Input((3,), name="second")
     merged = layers.concatenate([layers.Dense(8)(a), b])  # the Dense on 'second' is missing
     result = kl.compare(teacher, keras.Model([a, b], [layers.Dense(2)(merged),
@@ -345,15 +339,15 @@ def test_compare_never_quotes_the_reference_s_generated_input_names():
 
 
 def test_a_reference_made_by_clone_model_is_paired_by_position():
-    teacher = keras.models.clone_model(_two_in_two_out())  # inputs named 'keras_tensor_N'
-    assert kl.compare(teacher, _two_in_two_out({"a": "x", "b": "y"})).passed
+    teacher = keras.models.clone_model(two_in_two_out())  # inputs named 'keras_tensor_N'
+    assert kl.compare(teacher, two_in_two_out({"a": "x", "b": "y"})).passed
 
 
 def test_names_a_teacher_chose_are_still_matched_by_name():
     chosen = {"a": "left", "b": "right", "y": "label", "z": "value"}
-    result = kl.compare(_two_in_two_out(chosen), _two_in_two_out())
+    result = kl.compare(two_in_two_out(chosen), two_in_two_out())
     assert result.status == "failed" and "by name" in result.message, str(result)
-    assert kl.compare(_two_in_two_out(chosen), _two_in_two_out(chosen)).passed
+    assert kl.compare(two_in_two_out(chosen), two_in_two_out(chosen)).passed
 
 
 # ---- 7. exceptions learners paste for exercise 09 ------------------------------------------------

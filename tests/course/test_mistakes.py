@@ -10,6 +10,7 @@ from keras import layers
 import kfunc_lessons as kl
 from kfunc_lessons.core.links import lesson_url, site_url
 from kfunc_lessons.course import catalogue as mistakes
+from support.models import flat_blocks
 from support.suites import EQUIVALENTS, new_head_model
 
 # ---- learner-style models, one per model-level entry -----------------------------------------
@@ -59,12 +60,6 @@ def _multi(input_names=("series", "features"), output_names=("label", "value")):
         output_names[1]: layers.Dense(1, name=output_names[1])(hidden)})
 
 
-def _flat_blocks():
-    x = keras.Input((10,))
-    h = x
-    for units in (32, 16, 64, 32):
-        h = layers.Dense(units, activation="relu")(h)
-    return keras.Model(x, layers.Dense(10, activation="softmax")(h))
 
 
 def _shared(separate=False, same_input=False):
@@ -131,7 +126,7 @@ CASES = [
      ["axis=1", "(None, 56, 28, 8)", "axis=-1"]),
     ("softmax-axis", "functional_equivalent",
      lambda: _mlp(keras.Input((10,)), softmax=layers.Softmax(axis=0)), ["axis 0", "last axis"]),
-    ("flat-instead-of-blocks", "sequential_blocks", _flat_blocks,
+    ("flat-instead-of-blocks", "sequential_blocks", flat_blocks,
      ["flat", "keras.Sequential", "Dense(units=32) + Dense(units=16)"]),
     ("one-block-twice", lambda: _chain(block_twice=False), lambda: _chain(block_twice=True),
      ["block", "called more than once", "new keras.Sequential"]),
