@@ -36,7 +36,7 @@ if "google.colab" in sys.modules:
     subprocess.run(
         [sys.executable, "-m", "pip",
          "install", "-q", "--report", "/tmp/kfunc-lessons-install.json",
-         "kfunc-lessons @ git+https://github.com/kfunc-lessons/kfunc-lessons"],
+         "kfunc-lessons[lessons] @ git+https://github.com/kfunc-lessons/kfunc-lessons"],
         check=True,
     )
     with open("/tmp/kfunc-lessons-install.json") as report:

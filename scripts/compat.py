@@ -99,7 +99,7 @@ def build_environment(profile: str, python_version: str, pins: dict[str, str]) -
         run([*pip, "install", "-q", "-r", constraints])  # Colab's runtime, before the course
         # Lesson 01's own install cell, as Colab runs it, with this checkout as the package.
         cell = INSTALL_CELL.search((ROOT / "lessons" / "01_sequential.py").read_text())[0]
-        cell = cell.replace(install_requirement(), str(ROOT))
+        cell = cell.replace(install_requirement(), f"{ROOT}[lessons]")
         fake_colab = 'import sys, types\nsys.modules["google.colab"] = types.ModuleType("c")\n'
         print("+ lesson 01's install cell", flush=True)
         done = subprocess.run([str(python), "-c", fake_colab + cell], check=True,

@@ -61,8 +61,10 @@ def package_version() -> str:
 
 
 def install_requirement(version: str | None = None) -> str:
-    """What the Colab install cell installs (the package's one rule, read without Keras)."""
-    return links.install_requirement(version or package_version(), repository_url())
+    """What the Colab install cell installs (the package's one rule, read without Keras),
+    with the lessons' own dependencies (scikit-learn, scikit-image)."""
+    return links.install_requirement(version or package_version(), repository_url(),
+                                     extras=("lessons",))
 
 
 def colab_url(relative_notebook: str) -> str:

@@ -29,13 +29,15 @@ def issues_url() -> str:
     return f"{repository}/issues" if repository else "the kfunc-lessons issue tracker"
 
 
-def install_requirement(version: str, repository: str) -> str:
+def install_requirement(version: str, repository: str, extras: tuple[str, ...] = ()) -> str:
     """What every set-up installs (Colab's install cell, Gradescope's setup.sh, the Actions
     workflow): the release itself on a release, so a notebook or an autograder never meets
-    another package than it was written for; the repository for a development version."""
+    another package than it was written for; the repository for a development version.
+    ``extras`` names optional dependency groups (the notebooks ask for "lessons")."""
+    name = "kfunc-lessons" + (f"[{','.join(extras)}]" if extras else "")
     if RELEASE.fullmatch(version):
-        return f"kfunc-lessons=={version}"
-    return f"kfunc-lessons @ git+{repository}"
+        return f"{name}=={version}"
+    return f"{name} @ git+{repository}"
 
 
 def site_url() -> str | None:

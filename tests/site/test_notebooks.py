@@ -49,9 +49,9 @@ def test_notebook_is_colab_ready(py_path):
 
 
 @pytest.mark.parametrize(("version", "requirement"), [
-    ("0.2.0", "kfunc-lessons==0.2.0"),
-    ("0.2.0.dev0", "kfunc-lessons @ git+"),
-    ("1.0.0rc1", "kfunc-lessons @ git+"),
+    ("0.2.0", "kfunc-lessons[lessons]==0.2.0"),
+    ("0.2.0.dev0", "kfunc-lessons[lessons] @ git+"),
+    ("1.0.0rc1", "kfunc-lessons[lessons] @ git+"),
 ])
 def test_install_cell_pins_a_release_and_follows_main_otherwise(version, requirement):
     assert sync.install_requirement(version).startswith(requirement)
@@ -73,3 +73,16 @@ def test_site_repo_url_derives_from_pyproject():
     config = load_config(str(ROOT / "mkdocs.yml"))
     config = config.plugins.on_config(config)  # runs scripts/mkdocs_hooks.py
     assert config["repo_url"] == sync.repository_url()
+
+
+def test_the_published_site_shows_lesson_09_with_its_pretrained_weights():
+    """The docs workflow (where downloads work) builds with lesson 09's own switch; tests and
+    offline builds keep the random-weight path."""
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "docs.yml").read_text())
+    steps = [s for job in workflow["jobs"].values() for s in job.get("steps", [])]
+    build = [s for s in steps if "mkdocs build" in s.get("run", "")]
+    assert len(build) == 1 and build[0].get("env", {}).get("KFUNC_PRETRAINED") == "1"
+    assert 'os.environ.get("KFUNC_PRETRAINED") == "1"' in (
+        ROOT / "lessons" / "09_pretrained_surgery.py").read_text()

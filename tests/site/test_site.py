@@ -311,3 +311,101 @@ def test_grading_guide_lists_the_catalogue_and_shows_a_real_picture(site_dir):
     picture = section[section.index('id="where-it-differs-the-picture"'):]
     assert "<svg" in picture and "first difference" in picture
     assert "(None, 10) and (None, 1)" in picture
+
+
+NOTEBOOK_PAGES = [*(f"lessons/{s}/" for s in LESSONS), *(f"exercises/{s}/" for s in EXERCISES)]
+# The boxes that scroll: a code cell's highlighted source, an output's text.
+WIDER_THAN_THEIR_BOX = """() => [...document.querySelectorAll(
+    '.jupyter-wrapper .highlight-ipynb, .jupyter-wrapper .jp-OutputArea-output pre')]
+  .filter(el => el.scrollWidth > el.clientWidth + 1)
+  .map(el => el.innerText.split('\\n').reduce((a, b) => b.length > a.length ? b : a, '')
+                 .slice(0, 70))"""
+# A word of output text laid out on two lines: its characters have two different tops.
+WORDS_BROKEN_INSIDE = """() => {
+  const broken = [];
+  for (const pre of document.querySelectorAll('.jupyter-wrapper .jp-OutputArea-output pre')) {
+    const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const words = /[A-Za-z0-9_]{2,}/g;  // a break after '-' or '/' is a fair one
+      for (let m = words.exec(node.data); m && broken.length < 10; m = words.exec(node.data)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def _notebook_page(browser, base_url, path, width, scheme):
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page.goto(f"{base_url}/{path}", wait_until="networkidle")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = path.strip("/").replace("/", "-") + f"-{width}px-{scheme}"
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    return page
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
+def test_code_and_outputs_fit_their_boxes_at_1280px(browser, base_url, path):
+    """The lessons' 100-character lines fit the column of a 1280 px laptop screen: no code
+    cell and no output scrolls sideways there, and no output word is broken in two."""
+    page = _notebook_page(browser, base_url, path, 1280, "light")
+    assert page.evaluate(WIDER_THAN_THEIR_BOX) == [], path
+    assert page.evaluate(WORDS_BROKEN_INSIDE) == [], path
+    page.close()
+
+
+def test_the_width_check_finds_a_line_too_long_for_its_box(browser, base_url):
+    """The check above, shown failing: a 130-character line added to a code cell."""
+    page = _notebook_page(browser, base_url, "lessons/01_sequential/", 1280, "light")
+    page.evaluate("""() => { const pre = document.querySelector('.jupyter-wrapper
+        .highlight-ipynb pre'); pre.append('\\n' + 'x = 1  # ' + 'y'.repeat(121)); }""")
+    assert len(page.evaluate(WIDER_THAN_THEIR_BOX)) == 1
+    page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_lesson_09_reads_in_both_schemes(browser, base_url, width, scheme):
+    page = _notebook_page(browser, base_url, "lessons/09_pretrained_surgery/", width, scheme)
+    if width == 1280:
+        assert page.evaluate(WIDER_THAN_THEIR_BOX) == []
+    assert page.evaluate(WORDS_BROKEN_INSIDE) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_graph_diff_picture_keeps_its_size_and_scrolls_on_a_phone(browser, base_url, scheme):
+    page = _notebook_page(browser, base_url, "lessons/03_residual_add/", 390, scheme)
+    figure = page.locator("figure.kfunc-diagram").first
+    figure.scroll_into_view_if_needed()
+    figure.screenshot(path=str(ARTIFACTS / f"graph-diff-390px-{scheme}.png"))
+    svg = figure.locator("svg")
+    natural = svg.evaluate("el => el.width.baseVal.value")
+    assert abs(svg.bounding_box()["width"] - natural) <= 1, "the picture was scaled"
+    card = figure.locator("div").first
+    assert card.evaluate("el => getComputedStyle(el).overflowX") == "auto"
+    assert card.evaluate("el => el.scrollWidth > el.clientWidth"), "it fits: nothing to scroll"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+
+
+def test_the_sidebar_title_stays_above_the_entries_scrolled_under_it(browser, base_url):
+    page = _notebook_page(browser, base_url, "lessons/05_replace_layers/", 1280, "light")
+    title = page.locator(".md-sidebar--primary .md-nav--primary > .md-nav__title").first
+    page.locator(".md-sidebar--primary .md-sidebar__scrollwrap").first.evaluate(
+        "el => el.scrollTo(0, 160)")
+    box = title.bounding_box()
+    assert box is not None and box["height"] > 0, "no sidebar title at 1280 px"
+    on_top = page.evaluate(
+        "([x, y]) => { const el = document.elementFromPoint(x, y); return !!el.closest("
+        "'.md-sidebar--primary .md-nav--primary > .md-nav__title'); }",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    page.screenshot(path=str(ARTIFACTS / "sidebar-scrolled-1280px.png"))
+    assert on_top, "a navigation entry is drawn over the sidebar title"
+    page.close()
