@@ -8,13 +8,16 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("lessons", "exercises")
 RECORD = "executions.jsonl"  # one line per notebook execution, for the run-once test
+_RECORDING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ def _execute(source: Path, target: Path, record: Path) -> Executed:
 
     notebook = nbformat.read(source, as_version=4)
     start, error = time.perf_counter(), None
-    with record.open("a") as log:
+    with _RECORDING, record.open("a") as log:
         log.write(json.dumps({"notebook": f"{source.parent.name}/{source.name}",
                               "pid": os.getpid()}) + "\n")
     try:  # cells tagged raises-exception may raise; any other error stops the notebook
@@ -63,8 +66,12 @@ def execute_once(shared: Path) -> dict[str, Executed]:
         if not done.exists():
             # Kernels read the course's IPython profile, as the site build's kernels do.
             os.environ["IPYTHONDIR"] = str(ROOT / "scripts" / "ipython")
-            results = [_execute(source, shared / "executed" / source.parent.name / source.name,
-                                shared / RECORD) for source in notebooks()]
+            # Two kernels at a time: a kernel's start and its Python are single-threaded, so
+            # two keep both cores busy while the other xdist worker waits for the notebooks.
+            with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+                results = list(pool.map(lambda source: _execute(
+                    source, shared / "executed" / source.parent.name / source.name,
+                    shared / RECORD), notebooks()))
             done.write_text(json.dumps([
                 {"source": str(r.source), "path": str(r.path), "error": r.error,
                  "seconds": round(r.seconds, 1)} for r in results], indent=1))

@@ -385,8 +385,9 @@ def _check_frozen(task: Task, model: keras.Model, matcher: Matcher,
                    f"{'them' if many else 'it'})")
             fix = ("Freeze only the backbone (backbone.trainable = False) and leave the layers "
                    "you add trainable.")
+        kept = "them and they keep their" if many else "it and it keeps its"
         raise Verdict("failed", "requirements", f"Your new head cannot learn: {how}, so fit() "
-                      "cannot change it and it keeps its random starting weights. " + fix,
+                      f"cannot change {kept} random starting weights. " + fix,
                       cause="frozen-head",
                       focus=([i for _, m in frozen for i in _nodes_of(matcher.learner, m)],
                              [node.id for node, _ in frozen]))

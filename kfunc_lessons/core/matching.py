@@ -47,6 +47,11 @@ def subgraph_hashes(graph: CanonicalGraph, input_tokens: dict[int, object]) -> l
     return hashes
 
 
+
+def _inputs_differ(m: Node, r: Node) -> Divergence:
+    return Divergence(f"{where(m)} takes {len(m.inputs)} inputs; in the exercise, {describe(r)} "
+                      f"takes {len(r.inputs)}.", m.depth)
+
 class Matcher:
     """Pair reference nodes with learner nodes; see `run`.
 
@@ -117,9 +122,7 @@ class Matcher:
         if own is None:
             self._record(r, m)
         if len(r.inputs) != len(m.inputs):
-            return own or Divergence(
-                f"{where(m)} takes {len(m.inputs)} inputs; the exercise's {describe(r)} takes "
-                f"{len(r.inputs)}.", m.depth), []
+            return own or _inputs_differ(m, r), []
         order = self._operand_order(r, m)
         if order is None:
             return own or Divergence(
@@ -143,8 +146,7 @@ class Matcher:
                 self._map_owner(weighted[0], m)
             return None, [(below.id, m.inputs[0])]
         if len(r.inputs) != len(m.inputs):
-            return Divergence(f"{where(m)} takes {len(m.inputs)} inputs; the exercise's "
-                              f"{describe(r)} takes {len(r.inputs)}.", m.depth), []
+            return _inputs_differ(m, r), []
         self._record(r, m)
         return None, list(zip(r.inputs, self._operand_order(r, m) or m.inputs))
 

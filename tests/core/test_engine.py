@@ -274,3 +274,12 @@ def test_the_residual_shape_error_is_explained_with_the_learners_own_shapes(tmp_
     wide = explain_error("Inputs have incompatible shapes. Received shapes (5, 8) and (5, 32)")
     assert "(5, 8) and (5, 32)" in wide and "layers.Dense(32)(inputs)" in wide
     assert explain_error(ValueError("something else")) is None
+
+
+@pytest.mark.parametrize(("count", "said"), [
+    (1, "'l0'"), (3, "'l0', 'l1', 'l2'"), (4, "'l0', 'l1', 'l2' and 1 more"),
+    (6, "'l0', 'l1', 'l2' and 3 more")])
+def test_a_message_names_three_layers_and_counts_the_rest(count, said):
+    from kfunc_lessons.core.engine import _listed
+
+    assert _listed([layers.Dense(1, name=f"l{i}") for i in range(count)]) == said

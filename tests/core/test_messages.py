@@ -12,10 +12,11 @@ import re
 import sys
 
 import keras
+import numpy as np
 from keras import layers
 
 import kfunc_lessons as kl
-from support.models import functional, residual
+from support.models import functional, residual, two_in_two_out
 from support.suites import mutants, new_head_model
 from tests.conftest import ROOT
 
@@ -26,10 +27,11 @@ KINDS = ("units", "filters", "kernel_size", "activation", "no bias", "LSTM ->",
          "insert Dropout", "drop", "unshare", "reads", "fresh, untrained")
 
 
-AUTOMATIC = re.compile(  # a quoted automatic name: 'dense', 'dense_7'
-    r"'(dense|conv2d|lstm|gru|simple_rnn|add|multiply|concatenate|re_lu|"
-    r"dropout|lambda|input_layer|keras_tensor|functional|sequential|global_average_pooling2d)"
-    r"(_\d+)?'")
+AUTOMATIC_NAMES = (r"(dense|conv2d|lstm|gru|simple_rnn|add|multiply|concatenate|re_lu|"
+                   r"dropout|lambda|input_layer|keras_tensor|functional|sequential|"
+                   r"global_average_pooling2d)(_\d+)?")
+AUTOMATIC = re.compile(f"'{AUTOMATIC_NAMES}'")  # quoted in a message: 'dense', 'dense_7'
+BARE_AUTOMATIC = re.compile(f"^{AUTOMATIC_NAMES}\\b")  # a picture label starts with one
 
 
 # The snapshot keeps the words, not the numerics: a right model's largest difference is
@@ -43,9 +45,20 @@ def _quiet(text: str) -> str:
                      else "largest difference D", text)
 
 
+def _marked(sketch) -> str:
+    """A picture's marked nodes; a label starts with the layer's name, bare."""
+    labels = (sketch.labels[i].replace("\n", " ") for i in sorted(sketch.marked))
+    return "; ".join(BARE_AUTOMATIC.sub(r"\1_N", label) for label in labels)
+
+
 def _said(result) -> str:
-    """Status, message and detail lines (largest difference, notes)."""
-    return _quiet(AUTOMATIC.sub(r"'\1_N'", f"{result.status}: {result}"))
+    """Status and step, message and detail lines (largest difference, notes), and the nodes
+    the picture marks on each side with their labels (badges included)."""
+    said = f"{result.status} at {result.step}: {result}"
+    if result.picture is not None:
+        said += (f"\n  marked in yours: {_marked(result.picture.learner)}"
+                 f"\n  marked in the exercise's: {_marked(result.picture.reference)}")
+    return _quiet(AUTOMATIC.sub(r"'\1_N'", said))
 
 
 def _kind(description: str) -> str | None:
@@ -137,8 +150,69 @@ def _others():
         return keras.Model(image, layers.Dense(10, activation="softmax", name="classes")(
             layers.GlobalAveragePooling2D(name="pool")(merged)))
 
+    def frozen_in_the_head(*names):
+        model = new_head_model(named=True)
+        for name in names:
+            model.get_layer(name).trainable = False
+        return model
+
+    def both_heads_off(outputs_as="dict", names=("label", "value")):
+        series, features = keras.Input((20, 3), name="series"), keras.Input((10,), name="features")
+        merged = layers.concatenate([layers.LSTM(16)(series),
+                                     layers.Dense(16, activation="relu")(features)])
+        hidden = layers.Dense(32, activation="relu", name="trunk")(merged)
+        if outputs_as == "dict":
+            hidden = layers.Lambda(lambda t: t * 1.5, name="scale")(hidden)
+        label = layers.Dense(3, activation="softmax", name=names[0])(hidden)
+        value = layers.Dense(2 if outputs_as == "dict-2" else 1, name=names[1])(hidden)
+        outputs = [label, value] if outputs_as == "list" else {"label": label, "value": value}
+        return keras.Model([series, features], outputs)
+
+    class Scale(layers.Layer):  # no get_config(): Keras cannot rebuild it from its config
+        def __init__(self, factor):
+            super().__init__()
+            self.factor = factor
+
+        def call(self, x):
+            return x * self.factor
+
+    def with_nan_weights():
+        model = functional()
+        first = model.layers[1]
+        first.set_weights([w * np.nan for w in first.get_weights()])
+        return model
+
+    def three_way_add():
+        inputs = keras.Input((10,))
+        hidden = layers.Dense(64, activation="relu")(inputs)
+        shortcut = layers.Dense(64)(inputs)
+        return keras.Model(inputs, layers.Dense(10, activation="softmax")(
+            layers.add([hidden, shortcut, shortcut])))
+
+    def one_input_only():
+        features = keras.Input((10,), name="features")
+        hidden = layers.Dense(32, activation="relu")(features)
+        return keras.Model(features, {"label": layers.Dense(3, activation="softmax",
+                                                             name="label")(hidden),
+                                      "value": layers.Dense(1, name="value")(hidden)})
+
+    uncopyable_in = keras.Input((10,))
+    uncopyable = keras.Model(uncopyable_in, layers.Dense(10, activation="softmax")(
+        Scale(1.0)(layers.Dense(64, activation="relu")(uncopyable_in))))
+
     return {
         ("new_head", "the whole model frozen, head too"): new_head_model(head_frozen=True),
+        ("new_head", "two head layers frozen"): frozen_in_the_head("hidden", "is_big"),
+        ("new_head", "one head layer frozen"): frozen_in_the_head("is_big"),
+        ("new_head", "one backbone layer left trainable"): new_head_model(frozen="conv_1"),
+        ("multi_input_output", "numbers differ in both heads"): both_heads_off(),
+        ("multi_input_output", "outputs listed under other names"): both_heads_off(
+            "list", ("cls", "reg")),
+        ("functional_equivalent", "a custom layer without get_config"): uncopyable,
+        ("functional_equivalent", "weights that are NaN"): with_nan_weights(),
+        ("residual_add", "an add of three tensors"): three_way_add(),
+        ("multi_input_output", "one input only"): one_input_only(),
+        ("multi_input_output", "a value head of two units"): both_heads_off("dict-2"),
         ("new_head", "backbone left trainable"): new_head_model(frozen=False),
         ("new_head", "old head kept"): new_head_model(old_head=True),
         ("multi_input_output", "outputs dict keyed otherwise"): two_heads(("cls", "reg")),
@@ -197,13 +271,6 @@ def current_messages() -> dict[str, str]:
 def _compared():
     """A teacher's references for kl.compare(), with names Keras generated or chosen."""
     keras.utils.set_random_seed(0)  # the reference's weights decide the differences quoted
-    def two_in_two_out(names=None, widths=(4, 3)):
-        names = names or {}
-        a = keras.Input((widths[0],), name=names.get("a"))
-        b = keras.Input((widths[1],), name=names.get("b"))
-        merged = layers.concatenate([layers.Dense(8)(a), layers.Dense(8)(b)])
-        return keras.Model([a, b], [layers.Dense(2, name=names.get("y"))(merged),
-                                    layers.Dense(1, name=names.get("z"))(merged)])
 
     def scaled(prefix, scale):
         inputs = keras.Input((10,))
