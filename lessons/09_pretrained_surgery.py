@@ -116,9 +116,10 @@ if pretrained:
         print(f"{label:24s} {p:.3f}")
 else:
     spread = float(scores.max() - scores.min())
+    why = ("all 1000 scores are 1/1000, so these are the last indices of a tie" if spread == 0
+           else f"the 1000 scores differ by at most {spread:.2g}, so the ranking is noise")
     print("top-3 class indices:", np.argsort(scores[0])[::-1][:3].tolist(),
-          f"(random weights: all 1000 scores lie within {spread:.2g} of each other, about",
-          "1/1000 each, so the ranking is noise, not a prediction)")
+          f"(random weights: {why}, not a prediction)")
 assert scores.shape == (1, 1000) and np.isclose(scores.sum(), 1.0, atol=1e-4)
 
 # %% [markdown]
@@ -176,11 +177,11 @@ inner = surgery.insert_after(new_model, "block_16_project_BN",
 inner_backbone = inner.get_layer("backbone")
 inner_drop = inner_backbone.get_layer("inner_drop")
 kept, new = kept_and_new(inner)
-print("inside the backbone now:", inner_drop.input.name.split("/")[0], "->", inner_drop.name,
-      "-> Conv_1", f"| {len(kept)} pretrained arrays kept; new: {new}")
-assert inner_backbone.get_layer("Conv_1").input is inner_drop.output
 assert inner_drop.input is inner_backbone.get_layer("block_16_project_BN").output
+assert inner_backbone.get_layer("Conv_1").input is inner_drop.output
 assert len(kept) == len(backbone.weights) and new == ["digits/bias", "digits/kernel"]
+print("inside the backbone now: block_16_project_BN -> inner_drop -> Conv_1 |",
+      f"{len(kept)} pretrained arrays kept; new: {new}")
 
 # %% [markdown]
 # ## Swap an activation throughout the backbone
@@ -317,7 +318,7 @@ assert not backbone_moved and head_moved
 depths = ["Conv1_relu", "block_6_expand_relu", "block_13_expand_relu", "out_relu"]
 probe_model = keras.Model(backbone.input, [backbone.get_layer(n).output for n in depths])
 adapter = keras.Model(image, scaled)
-activations = probe_model.predict(adapter.predict(x_digits[:200], verbose=0), verbose=0)
+activations = [keras.ops.convert_to_numpy(a) for a in probe_model(adapter(x_digits[:200]))]
 for name, values in zip(depths, activations):
     print(f"{name:22s} mean {values.mean():9.3g}   spread (std) {values.std():9.3g}")
 first, last = activations[0].std(), activations[-1].std()
@@ -333,7 +334,8 @@ assert pretrained or last < first / 1e3
 
 # %%
 feature_model = keras.Model(image, head_input)
-features = feature_model.predict(x_digits, verbose=0)
+features = np.concatenate([keras.ops.convert_to_numpy(feature_model(x_digits[i:i + 300]))
+                           for i in range(0, len(x_digits), 300)])
 
 
 def head_accuracy(normalised):
