@@ -362,8 +362,8 @@ def test_code_and_outputs_fit_their_boxes_at_1280px(browser, base_url, path):
 def test_the_width_check_finds_a_line_too_long_for_its_box(browser, base_url):
     """The check above, shown failing: a 130-character line added to a code cell."""
     page = _notebook_page(browser, base_url, "lessons/01_sequential/", 1280, "light")
-    page.evaluate("""() => { const pre = document.querySelector('.jupyter-wrapper
-        .highlight-ipynb pre'); pre.append('\\n' + 'x = 1  # ' + 'y'.repeat(121)); }""")
+    page.evaluate("""() => document.querySelector('.jupyter-wrapper .highlight-ipynb pre')
+                        .append('\\n' + 'x = 1  # ' + 'y'.repeat(121))""")
     assert len(page.evaluate(WIDER_THAN_THEIR_BOX)) == 1
     page.close()
 
@@ -395,17 +395,24 @@ def test_the_graph_diff_picture_keeps_its_size_and_scrolls_on_a_phone(browser, b
     page.close()
 
 
-def test_the_sidebar_title_stays_above_the_entries_scrolled_under_it(browser, base_url):
-    page = _notebook_page(browser, base_url, "lessons/05_replace_layers/", 1280, "light")
+def test_entries_scrolled_under_the_sidebar_title_are_hidden_not_half_drawn(browser, base_url):
+    """The sticky title is an opaque band, its text clear of the entries under it, and casts
+    no translucent shadow through which they would show half-drawn."""
+    page = _notebook_page(browser, base_url, "lessons/09_pretrained_surgery/", 1280, "light")
+    wrap = page.locator(".md-sidebar--primary .md-sidebar__scrollwrap").first
+    assert wrap.evaluate("el => { el.scrollTo(0, 300); return el.scrollTop; }") == 300
     title = page.locator(".md-sidebar--primary .md-nav--primary > .md-nav__title").first
-    page.locator(".md-sidebar--primary .md-sidebar__scrollwrap").first.evaluate(
-        "el => el.scrollTo(0, 160)")
     box = title.bounding_box()
     assert box is not None and box["height"] > 0, "no sidebar title at 1280 px"
-    on_top = page.evaluate(
-        "([x, y]) => { const el = document.elementFromPoint(x, y); return !!el.closest("
-        "'.md-sidebar--primary .md-nav--primary > .md-nav__title'); }",
-        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
-    page.screenshot(path=str(ARTIFACTS / "sidebar-scrolled-1280px.png"))
-    assert on_top, "a navigation entry is drawn over the sidebar title"
+    page.screenshot(path=str(ARTIFACTS / "sidebar-scrolled-1280px.png"),
+                    clip={"x": 0, "y": 0, "width": 320, "height": 400})
+    covers = page.evaluate(
+        "([x, y]) => !!document.elementFromPoint(x, y).closest('.md-nav__title')",
+        [box["x"] + box["width"] - 4, box["y"] + box["height"] - 2])
+    assert covers, "an entry is drawn over the title's lower edge"
+    assert title.evaluate("el => getComputedStyle(el).boxShadow") == "none"
+    text_bottom = title.evaluate("el => { const r = document.createRange(); "
+                                 "r.selectNodeContents(el); return r.getBoundingClientRect()"
+                                 ".bottom; }")
+    assert box["y"] + box["height"] - text_bottom >= 8, "no room between the title and entries"
     page.close()
