@@ -1,6 +1,6 @@
 """Grader and surgery timings, as medians and as ratios to a yardstick measured in the same run.
 
-Usage: python benchmarks/performance.py [--site] [--test-suite]
+Usage: python benchmarks/performance.py [--site]
 """
 
 import argparse
@@ -150,47 +150,13 @@ def site_build() -> dict:
             "median": f"{seconds:.0f} s (one run)", "result": "", "goal": ""}
 
 
-def test_suite() -> list[dict]:
-    """One real run of what `make test` runs (ruff, then pytest across the cores), timed here,
-    with the notebook executions its executor recorded and `import keras` as the yardstick."""
-    import tempfile
-    import time
-
-    yardstick = median_seconds(lambda: subprocess.run(
-        [sys.executable, "-c", "import keras"], check=True, capture_output=True), 3)
-    basetemp = Path(tempfile.mkdtemp(prefix="kfunc-suite-"))
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, check=True)
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "-n", "auto", "--dist", "loadscope", "-m", "not learner_install",
-                           f"--basetemp={basetemp}"], cwd=ROOT, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "no output"
-    runs = [line for record in basetemp.rglob("executions.jsonl")
-            for line in record.read_text().splitlines()]
-    notebooks = len(list((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))) + len(
-        list((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb")))
-    return [
-        {"measure": f"make test (ruff + pytest -n auto: {summary.strip('= ')})",
-         "median": f"{seconds / 60:.1f} min (one run)",
-         "result": f"{seconds / yardstick:.0f}x import keras ({yardstick:.1f} s)",
-         "goal": "<= 8 min"},
-        {"measure": "notebook executions in that run (the executor's record)",
-         "median": len(runs), "result": f"{notebooks} notebooks", "goal": "one per notebook"},
-    ]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", action="store_true", help="also time the site build")
-    parser.add_argument("--test-suite", action="store_true",
-                        help="also run the whole test suite once and record its wall time")
     args = parser.parse_args()
     rows = [import_overhead(), *check_medians(), grade_isolation(), *resnet_rows()]
     if args.site:
         rows.append(site_build())
-    if args.test_suite:
-        rows.extend(test_suite())
     for row in rows:
         print(row)
     print("wrote", write("performance", {"Timings": rows}))

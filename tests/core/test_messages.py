@@ -10,12 +10,15 @@ regenerate the file and read the diff: `python -m tests.core.test_messages --upd
 import json
 import re
 import sys
+from unittest import mock
 
 import keras
 import numpy as np
 from keras import layers
 
 import kfunc_lessons as kl
+from kfunc_lessons.course import checking
+from kfunc_lessons.course.catalogue import explainer
 from support.models import functional, residual, two_in_two_out
 from support.suites import mutants, new_head_model
 from tests.conftest import ROOT
@@ -210,6 +213,9 @@ def _others():
             "list", ("cls", "reg")),
         ("functional_equivalent", "a custom layer without get_config"): uncopyable,
         ("functional_equivalent", "weights that are NaN"): with_nan_weights(),
+        ("functional_equivalent", "two settings of one layer differ"): keras.Model(
+            two_settings := keras.Input((10,)), layers.Dense(10, activation="softmax")(
+                layers.Dense(32, activation="relu", use_bias=False)(two_settings))),
         ("residual_add", "an add of three tensors"): three_way_add(),
         ("multi_input_output", "one input only"): one_input_only(),
         ("multi_input_output", "a value head of two units"): both_heads_off("dict-2"),
@@ -261,6 +267,13 @@ def current_messages() -> dict[str, str]:
             found[key] = _said(kl.check(exercise_id, model))
     for (exercise_id, what), thing in _others().items():
         found[f"{exercise_id}: {what}"] = _said(kl.check(exercise_id, thing))
+    # Where the course's catalogue words a mistake itself, the engine's own sentence is what
+    # every other reference gets (compare(), a teacher's exercise): kept here too.
+    with mock.patch.object(checking, "explainer", lambda exercise: explainer(None)):
+        for (exercise_id, what), thing in _others().items():
+            if exercise_id == "sequential_blocks":
+                found[f"{exercise_id} without the catalogue: {what}"] = _said(
+                    kl.check(exercise_id, thing))
     for what, (reference, model) in _compared().items():
         found[f"compare: {what}"] = _said(kl.compare(reference, model))
     for what, error in _errors().items():

@@ -406,3 +406,16 @@ def test_both_pictures_draw_the_branches_in_the_same_order():
     ref = list(result.picture.reference.labels.values())
     assert ref[2].startswith("relu\n")  # the exercise draws the hidden branch first
     assert first < second, drawn
+
+
+def test_two_differences_in_two_branches_fail_on_one_of_them_and_never_crash():
+    """Neither branch of the add matches either of the exercise's (tanh where it has relu,
+    sigmoid where it has none): the matcher finds a difference in each and names one."""
+    inputs = keras.Input((10,))
+    hidden = layers.Dense(64, activation="tanh", name="hidden")(inputs)
+    shortcut = layers.Dense(64, activation="sigmoid", name="shortcut")(inputs)
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(
+        layers.add([hidden, shortcut])))
+    result = kl.check("residual_add", model)
+    assert (result.status, result.step) == ("failed", "structure"), str(result)
+    assert "'hidden'" in result.message or "'shortcut'" in result.message, result.message
