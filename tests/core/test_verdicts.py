@@ -419,3 +419,19 @@ def test_two_differences_in_two_branches_fail_on_one_of_them_and_never_crash():
     result = kl.check("residual_add", model)
     assert (result.status, result.step) == ("failed", "structure"), str(result)
     assert "'hidden'" in result.message or "'shortcut'" in result.message, result.message
+
+
+def _three_branches(first_units=8):
+    inputs = keras.Input((10,), name="x")
+    hidden = layers.Dense(16, activation="relu", name="trunk")(inputs)
+    branches = [layers.Dense(units, name=name)(hidden) for units, name in
+                ((first_units, "first"), (8, "second"), (8, "third"))]
+    return keras.Model(inputs, layers.Dense(2, name="out")(layers.concatenate(branches)))
+
+
+def test_every_branch_is_visited_after_one_meets_a_layer_already_matched():
+    """Three branches read one trunk: once two of them have matched it, the third is still
+    compared, and its own difference is the one named (not the merge's shape after it)."""
+    result = kl.compare(_three_branches(), _three_branches(first_units=4))
+    assert (result.status, result.step) == ("failed", "structure"), str(result)
+    assert "'first'" in result.message and "units=4" in result.message, result.message
