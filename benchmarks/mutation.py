@@ -44,7 +44,25 @@ NOTHING = "kfunc_lessons.no_such_function__mutmut_0"
 RUN = ROOT / "mutants" / "sample.json"
 
 # mutant name -> why no test can tell it from the original
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "kfunc_lessons.core.engine.x_output_label__mutmut_6":
+        "matched_by_name reads the output names for any kind but 'input': 'OUTPUT' asks the "
+        "same question",
+    "kfunc_lessons.core.matching.xǁMatcherǁ_chain_covered__mutmut_8":
+        "an input node has no inputs, so the next test (len(node.inputs) != 1) ends the chain "
+        "there as well",
+    "kfunc_lessons.core.matching.x_subgraph_hashes__mutmut_10":
+        "every input of both graphs has a token (the io step pairs them all first), so the "
+        "default is never read",
+    "kfunc_lessons.core.graph.x__activation_name__mutmut_3":
+        "a Keras layer always holds an activation function (activations.get(None) is linear), "
+        "so fn is never None",
+    "kfunc_lessons.core.graph.x__activation_name__mutmut_7":
+        "a Keras layer always holds an activation function, so the 'linear' default is never "
+        "read",
+    "kfunc_lessons.core.execute.x__copy_layer__mutmut_7":
+        "every Keras 3 layer has a dtype_policy with a name, so the default is never read",
+}
 
 
 def _mutmut(*args: str, check: bool = False) -> subprocess.CompletedProcess:

@@ -435,3 +435,60 @@ def test_every_branch_is_visited_after_one_meets_a_layer_already_matched():
     result = kl.compare(_three_branches(), _three_branches(first_units=4))
     assert (result.status, result.step) == ("failed", "structure"), str(result)
     assert "'first'" in result.message and "units=4" in result.message, result.message
+
+
+def test_relu_written_as_a_layer_is_the_same_as_relu_written_as_an_argument():
+    inputs = keras.Input((10,))
+    hidden = layers.ReLU()(layers.Dense(64)(inputs))
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
+    assert kl.check("functional_equivalent", model).passed
+
+
+def test_a_crash_inside_the_grader_is_the_grader_s_error_with_its_exception(monkeypatch):
+    from kfunc_lessons.core import engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "_check_numbers", broken)
+    from kfunc_lessons.course.references import build_solution
+
+    result = kl.check("functional_equivalent", build_solution("functional_equivalent"))
+    assert (result.status, result.step) == ("error", "grader"), str(result)
+    assert "bug in kfunc_lessons" in result.message and result.details == ["RuntimeError: boom"]
+
+
+def _one_in_two_named_out(order=("label", "value")):
+    inputs = keras.Input((10,), name="x")
+    hidden = layers.Dense(8, activation="relu", name="hidden")(inputs)
+    heads = {"label": layers.Dense(3, name="label"), "value": layers.Dense(1, name="value")}
+    return keras.Model(inputs, [heads[name](hidden) for name in order])
+
+
+def test_named_outputs_of_a_one_input_reference_are_paired_by_name():
+    """One input, two named outputs: the outputs pair by name (their order is free); the
+    input count plays no part."""
+    keras.utils.set_random_seed(3)
+    teacher = _one_in_two_named_out()
+    keras.utils.set_random_seed(3)
+    student = _one_in_two_named_out(order=("value", "label"))
+    assert kl.compare(teacher, student).passed, str(kl.compare(teacher, student))
+
+
+class _ScaledDense(layers.Dense):
+    """A layer class of the learner's own whose config cannot rebuild it."""
+
+    def __init__(self, units, factor, **kwargs):
+        super().__init__(units, **kwargs)
+        self.factor = factor
+
+
+def test_a_layer_that_cannot_be_rebuilt_from_its_config_is_named_with_the_reason():
+    inputs = keras.Input((10,))
+    hidden = _ScaledDense(64, 1.0, activation="relu", name="scaled")(inputs)
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
+    result = kl.check("functional_equivalent", model)
+    assert (result.status, result.step) == ("failed", "numbers"), str(result)
+    assert "cannot be copied for grading" in result.message
+    assert "layer 'scaled' (_ScaledDense) cannot be re-created from its config" in result.message
+    assert "get_config()" in result.message
