@@ -64,6 +64,11 @@ EQUIVALENT: dict[str, str] = {
     "kfunc_lessons.core.graph.x__activation_name__mutmut_7":
         "a Keras layer always holds an activation function, so the 'linear' default is never "
         "read",
+    "kfunc_lessons.core.graph.x__describe_call__mutmut_70":
+        "both kinds of concatenate (the layer and the keras.ops operation) carry an axis, so "
+        "the default is never read",
+    "kfunc_lessons.core.graph.x__describe_call__mutmut_76":
+        "both kinds of concatenate carry an axis, so the default is never read",
     "kfunc_lessons.core.execute.x__copy_layer__mutmut_7":
         "every Keras 3 layer has a dtype_policy with a name, so the default is never read",
 }

@@ -492,3 +492,10 @@ def test_a_layer_that_cannot_be_rebuilt_from_its_config_is_named_with_the_reason
     assert "cannot be copied for grading" in result.message
     assert "layer 'scaled' (_ScaledDense) cannot be re-created from its config" in result.message
     assert "get_config()" in result.message
+
+
+def test_an_identity_layer_changes_nothing_in_the_structure():
+    inputs = keras.Input((10,))
+    hidden = layers.Identity()(layers.Dense(64, activation="relu")(inputs))
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
+    assert kl.check("functional_equivalent", model).passed
