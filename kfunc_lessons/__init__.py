@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kfunc_lessons.api import check, compare, hint, list_exercises, solution
-    from kfunc_lessons.core.environment import environment_report
+    from kfunc_lessons.core.environment import environment_report, plot_model
     from kfunc_lessons.core.result import CheckResult
     from kfunc_lessons.course.starters import load_starter
 
@@ -31,6 +31,7 @@ _EXPORTS = {
     "list_exercises": "kfunc_lessons.api",
     "solution": "kfunc_lessons.api",
     "environment_report": "kfunc_lessons.core.environment",
+    "plot_model": "kfunc_lessons.core.environment",
     "CheckResult": "kfunc_lessons.core.result",
     "load_starter": "kfunc_lessons.course.starters",
 }
@@ -42,6 +43,7 @@ __all__ = [
     "hint",
     "list_exercises",
     "load_starter",
+    "plot_model",
     "solution",
 ]
 # The one version source (pyproject reads it). On main between releases it ends in ".devN",

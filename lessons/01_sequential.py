@@ -87,14 +87,15 @@ assert np.allclose(probabilities.sum(axis=-1), 1.0, atol=1e-5)
 # %% [markdown]
 # ## The diagram
 #
-# `plot_model` draws the graph with Graphviz, one box per layer. `show_shapes=True` writes
-# each layer's input and output shapes inside its box; `None` is the batch dimension, free
-# until you feed data. Layer names are off by default in Keras 3: `show_layer_names=True`
-# turns them on. (Without Graphviz installed, Keras prints a note instead and the lesson
-# carries on.)
+# `keras.utils.plot_model` draws the graph with Graphviz, one box per layer. `show_shapes=True`
+# writes each layer's input and output shapes inside its box; `None` is the batch dimension,
+# free until you feed data. Layer names are off by default in Keras 3: `show_layer_names=True`
+# turns them on. The lessons call it as `kl.plot_model`, the same function except where
+# Graphviz is not installed: there it prints one line saying how to get it and the lesson
+# carries on (Keras itself stops with an ImportError in a plain Jupyter kernel).
 
 # %%
-keras.utils.plot_model(model, to_file="01_sequential.png", show_shapes=True,
+kl.plot_model(model, to_file="01_sequential.png", show_shapes=True,
                        show_layer_names=True, show_layer_activations=True)
 
 # %% [markdown]

@@ -71,7 +71,7 @@ functional.summary()
 # The diagram now shows the names we gave each tensor's layer:
 
 # %%
-keras.utils.plot_model(functional, to_file="02_functional.png", show_shapes=True,
+kl.plot_model(functional, to_file="02_functional.png", show_shapes=True,
                        show_layer_names=True, show_layer_activations=True)
 
 # %% [markdown]

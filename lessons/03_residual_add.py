@@ -102,7 +102,7 @@ residual.summary()
 # The diagram shows the input feeding two layers, and both paths meeting at the add.
 
 # %%
-keras.utils.plot_model(residual, to_file="03_residual.png", show_shapes=True,
+kl.plot_model(residual, to_file="03_residual.png", show_shapes=True,
                        show_layer_activations=True)
 
 # %% [markdown]

@@ -78,7 +78,7 @@ model.summary()
 model.summary(expand_nested=True)
 
 # %%
-keras.utils.plot_model(model, to_file="04_blocks.png", show_shapes=True, expand_nested=True,
+kl.plot_model(model, to_file="04_blocks.png", show_shapes=True, expand_nested=True,
                        show_layer_names=True)
 
 # %% [markdown]

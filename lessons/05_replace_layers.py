@@ -110,7 +110,7 @@ h = layers.LayerNormalization(name="inserted_norm")(h)
 h = trained.get_layer("middle")(h)
 outputs = trained.get_layer("classifier")(h)
 rebuilt = keras.Model(inputs, outputs)
-keras.utils.plot_model(rebuilt, to_file="05_rebuilt.png", show_shapes=True,
+kl.plot_model(rebuilt, to_file="05_rebuilt.png", show_shapes=True,
                        show_layer_names=True)
 
 # %% [markdown]

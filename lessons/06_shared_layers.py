@@ -65,7 +65,7 @@ siamese = keras.Model([left, right], similarity, name="siamese")
 siamese.summary()
 
 # %%
-keras.utils.plot_model(siamese, to_file="06_siamese.png", show_shapes=True,
+kl.plot_model(siamese, to_file="06_siamese.png", show_shapes=True,
                        show_layer_names=True)
 
 # %% [markdown]

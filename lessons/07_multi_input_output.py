@@ -80,7 +80,7 @@ model = keras.Model(
 model.summary()
 
 # %%
-keras.utils.plot_model(model, to_file="07_multi_io.png", show_shapes=True,
+kl.plot_model(model, to_file="07_multi_io.png", show_shapes=True,
                        show_layer_names=True)
 
 # %% [markdown]

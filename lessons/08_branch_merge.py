@@ -79,7 +79,7 @@ assert tuple(merged.shape) == (None, 28, 28, 16) and tuple(pooled.shape) == (Non
 model.summary()
 
 # %%
-keras.utils.plot_model(model, to_file="08_branches.png", show_shapes=True,
+kl.plot_model(model, to_file="08_branches.png", show_shapes=True,
                        show_layer_names=True, show_layer_activations=True)
 
 # %% [markdown]

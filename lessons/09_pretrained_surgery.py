@@ -276,7 +276,7 @@ assert np.allclose(layers.Rescaling(1 / 127.5, offset=-1.0)(probe),
 # model (one box), and the new head.
 
 # %%
-keras.utils.plot_model(classifier, to_file="09_classifier.png", show_shapes=True,
+kl.plot_model(classifier, to_file="09_classifier.png", show_shapes=True,
                        show_layer_names=True)
 
 # %%

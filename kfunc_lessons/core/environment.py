@@ -29,3 +29,15 @@ def environment_report() -> str:
     device = f"GPU ({', '.join(gpus)})" if gpus else "CPU only (no GPU visible)"
     return (f"Keras {keras.__version__}\nbackend: {keras.backend.backend()}\n"
             f"device: {device}")
+
+
+def plot_model(model: keras.Model, to_file: str = "model.png", **kwargs):
+    """`keras.utils.plot_model`, except where Graphviz (or pydot) is missing: then it prints
+    one line saying how to get the diagram and returns None, so a lesson goes on. (Keras
+    itself prints that line only in kernels that loaded IPython's magics, and raises
+    ImportError elsewhere, such as a plain Jupyter kernel on a learner's machine.)"""
+    try:
+        return keras.utils.plot_model(model, to_file=to_file, **kwargs)
+    except ImportError as missing:
+        print(f"No diagram here: {missing} The lesson goes on without it.")
+        return None
