@@ -564,7 +564,10 @@ def same_function(reference: keras.Model, model: keras.Model, seed: int = 0) -> 
     the reference's weights in every layer they did not change, so a mutant that only adds a
     layer which does nothing at inference (a Dropout, a ReLU after a softmax) is the same
     function with a different architecture. 256 samples: with 8, a ReLU after a linear output
-    that is negative on 6% of inputs looked like "the same function" in 6 runs out of 10."""
+    that is negative on 6% of inputs looked like "the same function" in 6 runs out of 10.
+    "The same" is within the grader's own tolerance: a mutant that only reorders float32
+    arithmetic (a fused activation written apart) lands on either side of a tighter one,
+    differently under TensorFlow and JAX and from run to run."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -574,7 +577,7 @@ def same_function(reference: keras.Model, model: keras.Model, seed: int = 0) -> 
     feeds = feeds[0] if len(feeds) == 1 else feeds
     want, got = (keras.tree.flatten(m.predict(feeds, verbose=0)) for m in (reference, model))
     return len(want) == len(got) and all(
-        a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-6) for a, b in zip(want, got))
+        a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(want, got))
 
 
 @functools.cache
