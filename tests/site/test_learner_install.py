@@ -16,11 +16,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from support.notebooks import notebooks
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.learner_install
-NOTEBOOKS = sorted([*(ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"),
-                    *(ROOT / "exercises").glob("[0-9][0-9]_*.ipynb")])
 # The README's `pip install "kfunc-lessons[lessons]"`, with this checkout in the package's
 # place; ipykernel is what a Jupyter front end needs in the environment it runs notebooks in.
 REQUIREMENTS = [f"{ROOT}[lessons]", "ipykernel"]
@@ -72,7 +71,7 @@ def _run(path: Path, kernel: str) -> tuple[str, str | None, list[str]]:
 
 def test_every_notebook_runs_from_the_learner_install_without_graphviz(learner_kernel):
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda p: _run(p, learner_kernel), NOTEBOOKS))
+        results = list(pool.map(lambda p: _run(p, learner_kernel), notebooks()))
     failed = {name: error for name, error, _ in results if error}
     assert failed == {}, "\n\n".join(f"{n}: {e}" for n, e in failed.items())
     notes = [(name, note) for name, _, cell_notes in results for note in cell_notes]
