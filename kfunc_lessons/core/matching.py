@@ -47,10 +47,10 @@ def subgraph_hashes(graph: CanonicalGraph, input_tokens: dict[int, object]) -> l
     return hashes
 
 
-
 def _inputs_differ(m: Node, r: Node) -> Divergence:
     return Divergence(f"{where(m)} takes {len(m.inputs)} inputs; in the exercise, {describe(r)} "
                       f"takes {len(r.inputs)}.", m.depth)
+
 
 class Matcher:
     """Pair reference nodes with learner nodes; see `run`.
