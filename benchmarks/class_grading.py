@@ -30,13 +30,14 @@ import sys
 from pathlib import Path
 import kfunc_lessons as kl
 from kfunc_lessons.course.exercises import EXERCISES
-from kfunc_lessons.classroom.grading import exercise_file
+from kfunc_lessons.classroom.discovery import find_exercise_files
 from kfunc_lessons.classroom.learner_files import LearnerFileError, read_chunks, run_chunks
 for student in sorted(Path(sys.argv[1]).iterdir()):
     for exercise in EXERCISES:
-        path = exercise_file(student, exercise)
-        if path is None:
+        relative = find_exercise_files(student, EXERCISES).files.get(exercise.id)
+        if relative is None:
             continue
+        path = student / relative
         try:
             kl.check(exercise.id, run_chunks(read_chunks(path), path.name))
         except LearnerFileError:

@@ -30,6 +30,7 @@ import io
 import json
 import math
 import random
+import re
 import subprocess
 import sys
 import time
@@ -69,6 +70,12 @@ EQUIVALENT: dict[str, str] = {
         "the default is never read",
     "kfunc_lessons.core.graph.x__describe_call__mutmut_76":
         "both kinds of concatenate carry an axis, so the default is never read",
+    "kfunc_lessons.core.engine.x__explained__mutmut_56":
+        "the picture reads badges only through `if badges and node.id in badges`, so '' and "
+        "None draw the same picture",
+    "kfunc_lessons.core.graph.x__describe_call__mutmut_50":
+        "Keras 3 has no operation class named ReLU that is not a layer (keras.ops' class is "
+        "Relu, recognised as a raw activation two lines above), so the branch is never taken",
     "kfunc_lessons.core.execute.x__copy_layer__mutmut_7":
         "every Keras 3 layer has a dtype_policy with a name, so the default is never read",
 }
@@ -98,12 +105,16 @@ def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     return centre - half, centre + half
 
 
+_LITERAL = re.compile(r"""[rbfuRBFU]{0,2}("([^"\\]|\\.)*"|'([^'\\]|\\.)*')""")
+
+
 def _shape(line: str) -> list[tuple[int, str]]:
     """The line's tokens with the text of every string literal blanked out."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        return [(-1, line)]
+        # A line of a longer call (an unclosed bracket): blank the literals by pattern.
+        return [(-1, _LITERAL.sub('""', line.strip()))]
     blank = {tokenize.STRING, *(getattr(tokenize, t) for t in ("FSTRING_MIDDLE",)
                                 if hasattr(tokenize, t))}
     return [(t.type, "" if t.type in blank else t.string) for t in tokens]

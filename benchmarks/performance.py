@@ -103,11 +103,11 @@ IN_ONE_PROCESS = """
 import sys
 from pathlib import Path
 import kfunc_lessons as kl
-from kfunc_lessons.classroom.grading import exercise_file
+from kfunc_lessons.classroom.discovery import find_exercise_files
 from kfunc_lessons.course.exercises import EXERCISES
 from kfunc_lessons.classroom.learner_files import read_chunks, run_chunks
 for exercise in EXERCISES:
-    path = exercise_file(Path(sys.argv[1]), exercise)
+    path = Path(sys.argv[1]) / find_exercise_files(Path(sys.argv[1]), EXERCISES).files[exercise.id]
     assert kl.check(exercise.id, run_chunks(read_chunks(path), path.name)).passed
 """
 

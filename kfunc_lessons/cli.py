@@ -102,6 +102,9 @@ def cmd_grade(args, console: Console) -> int:
     from kfunc_lessons.course.exercises import EXERCISES
 
     _check_point_ids(args.points)
+    if args.format == "classroom50" and (problem := _not_whole(args.points)):
+        console.print(problem, style="red", markup=False)
+        return EXIT_USAGE
     directory = Path(args.directory)
     if not directory.is_dir():
         what = "does not exist" if not directory.exists() else "is not a directory"
@@ -152,6 +155,7 @@ def cmd_grade_class(args, console: Console) -> int:
     )
     from kfunc_lessons.core.safe_text import file_name
 
+    _check_point_ids(args.points)
     root = Path(args.root)
     if not root.is_dir():
         console.print(f"{file_name(root)} is not a directory; give the folder that holds one "
@@ -172,12 +176,13 @@ def cmd_grade_class(args, console: Console) -> int:
             progress.stop()
             console.print(f"Grading stopped: {exc}", style="red", markup=False)
             return EXIT_GRADER
-    csv_path, html_path = write_report(report, Path(args.out))
+    written = write_report(report, Path(args.out), points=args.points,
+                           assignment=args.assignment)
     table = Table("exercise", "passed", title=f"{len(students)} students")
     for exercise_id in {r.exercise: None for rs in report.grades.values() for r in rs}:
         table.add_row(exercise_id, f"{report.pass_rate(exercise_id):.0%}")
     console.print(table)
-    console.print(f"wrote {file_name(csv_path)} and {file_name(html_path)}", markup=False)
+    console.print("wrote " + ", ".join(file_name(p) for p in written), markup=False)
     if report.grader_errors:
         console.print(f"{report.grader_errors} verdict(s) are the grader's own errors, not "
                       "the students': see report.html", style="red", markup=False)
@@ -185,12 +190,37 @@ def cmd_grade_class(args, console: Console) -> int:
     return EXIT_OK
 
 
+def _not_whole(points: float | dict[str, float]) -> str | None:
+    """Why Classroom 50 cannot take these points (it keeps whole numbers), or None."""
+    from kfunc_lessons.classroom.formats import whole_points
+
+    values = points if isinstance(points, dict) else {"every exercise": points}
+    try:
+        whole_points(values)
+    except ValueError as exc:
+        return f"{exc}: give whole points (--points 2, or residual_add=3,...)"
+    return None
+
+
 def cmd_autograder(args, console: Console) -> int:
-    from kfunc_lessons.classroom.autograder import classroom_workflow, write_gradescope_zip
+    from kfunc_lessons.classroom.autograder import (
+        classroom_workflow,
+        write_classroom50_autograder,
+        write_gradescope_zip,
+    )
 
     points = args.points_text
     if points:
         _check_point_ids(parse_points(points))
+    if args.platform == "classroom50":
+        if points and (problem := _not_whole(parse_points(points))):
+            console.print(problem, style="red", markup=False)
+            return EXIT_USAGE
+        path = write_classroom50_autograder(args.out, points=points, timeout=args.timeout)
+        console.print(f"wrote {path}: commit it as CLASSROOM/autograder.py (or "
+                      "CLASSROOM/autograders/SLUG/autograder.py) in the classroom's repository, "
+                      'with the runtime\'s python set to "3.12"', markup=False)
+        return EXIT_OK
     if args.platform == "gradescope":
         write_gradescope_zip(args.out, points=points, timeout=args.timeout)
         what = "upload it in Gradescope's Configure Autograder page (Zip file upload)"
@@ -277,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("directory", nargs="?", default="exercises")
     grade.add_argument("--format", choices=("table", *FORMATS), default="table",
                        help="table (default), json, gradescope (results.json), classroom "
-                       "(GitHub Classroom runner result), junit (JUnit XML)")
+                       "(GitHub Actions grading-reporter result), classroom50 (Classroom 50's "
+                       "result.json), junit (JUnit XML)")
     grade.add_argument("--json", action="store_true", help="the same as --format json")
     grade.add_argument("--points", type=_points, default=1.0, metavar="POINTS",
                        help="points per exercise for gradescope/classroom: a number for "
@@ -288,8 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     _timeout_option(grade)
     grade.set_defaults(run=cmd_grade)
     grade_class = sub.add_parser(
-        "grade-class", help="grade every student folder under ROOT; write grades.csv and "
-        "report.html")
+        "grade-class", help="grade every student folder under ROOT; write grades.csv, LMS "
+        "exports, feedback per student and report.html")
     grade_class.add_argument("root", help="a folder holding one folder per student, each a "
                              "copy of exercises/")
     grade_class.add_argument("--out", default="class-report", help="where to write "
@@ -297,14 +328,22 @@ def build_parser() -> argparse.ArgumentParser:
     grade_class.add_argument("--memory-limit", type=float, default=6.0, metavar="GB",
                              help="address space per learner process, in GiB (default 6; "
                              "0 for none)")
+    grade_class.add_argument("--points", type=_points, default=1.0, metavar="POINTS",
+                             help="points per exercise, as for grade: the totals in "
+                             "grades.csv, canvas.csv and moodle.csv")
+    grade_class.add_argument("--assignment", default="kfunc-lessons", metavar="NAME",
+                             help="the gradebook column canvas.csv and moodle.csv fill "
+                             "(default: kfunc-lessons)")
     grade_class.add_argument("--jobs", type=int, default=None,
                              help="files run at once (default: one per core)")
     _timeout_option(grade_class)
     grade_class.set_defaults(run=cmd_grade_class)
     autograder = sub.add_parser(
-        "autograder", help="write a Gradescope autograder zip or a GitHub Classroom workflow")
-    autograder.add_argument("platform", choices=("gradescope", "classroom"))
-    autograder.add_argument("out", help="the .zip (gradescope) or .yml (classroom) to write")
+        "autograder", help="write a Gradescope autograder zip, a Classroom 50 autograder, or a "
+        "GitHub Actions workflow")
+    autograder.add_argument("platform", choices=("gradescope", "classroom50", "classroom"))
+    autograder.add_argument("out", help="the .zip (gradescope), the folder for autograder.py "
+                            "(classroom50) or the .yml (classroom) to write")
     autograder.add_argument("--points", dest="points_text", type=_points_text, default=None,
                             metavar="POINTS", help="points per exercise, as for grade")
     _timeout_option(autograder)

@@ -89,6 +89,10 @@ def expected_notebook(py_path: Path, source: str) -> str:
     import jupytext  # here, so that scripts/compat.py can use this module without it
 
     notebook = jupytext.reads(source, fmt="py:percent")
+    if py_path.parent.name == "exercises":
+        # Graders find an exercise by this id wherever a student puts the notebook and
+        # whatever Colab renames it to (kfunc_lessons.classroom.discovery).
+        notebook.metadata["kfunc_lessons"] = {"exercise": py_path.stem.split("_", 1)[1]}
     for number, cell in enumerate(notebook.cells):
         cell.id = f"cell-{number:03d}"  # stable ids: regenerating changes nothing
         if cell.cell_type == "code":

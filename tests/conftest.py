@@ -2,6 +2,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,24 @@ def executed_notebooks(notebook_run):
     from support.notebooks import execute_once
 
     return execute_once(notebook_run)
+
+
+# Debian's chromium by default; KFUNC_CHROMIUM points elsewhere (GitHub's Ubuntu runners ship
+# Google Chrome, and Ubuntu's apt "chromium" is only a snap shim).
+CHROMIUM = os.environ.get("KFUNC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium, driven by Playwright (started once per worker, where a test asks)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"no browser at {CHROMIUM}: apt-get install chromium (make test installs "
+                    "it), or set KFUNC_CHROMIUM to a Chromium or Chrome binary")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()

@@ -1,6 +1,8 @@
-"""Ready-made autograder set-ups: a Gradescope zip and a GitHub Classroom workflow.
+"""Ready-made autograder set-ups: a Gradescope zip, a Classroom 50 autograder, and a GitHub
+Actions workflow (for teachers who only want CI checks: GitHub Classroom itself was
+discontinued in August 2026).
 
-Both install this same version of the package (a release pins it; a development version
+Each installs this same version of the package (a release pins it; a development version
 installs from the repository) and grade with `kfunc-lessons grade`, so what a teacher tests
 locally is what grades the class.
 """
@@ -104,6 +106,90 @@ jobs:
 """
 
 
+CLASSROOM50_AUTOGRADER = """#!/usr/bin/env python3
+# Classroom 50 autograder for the kfunc-lessons exercises, written by
+# `kfunc-lessons autograder classroom50` (kfunc-lessons {version}). Commit it as
+# CLASSROOM/autograder.py (every assignment) or CLASSROOM/autograders/SLUG/autograder.py, and
+# set the classroom's runtime to a Python that TensorFlow supports (python: "3.12").
+#
+# The runner runs this file in the student's checkout. It installs the grader, grades every
+# exercise it finds there (in any folder, under any name Colab gives a copy) as root where
+# it can, so that the students' code runs as a user of its own and can write neither the
+# verdicts nor this process, and writes result.json (classroom50/result/v1), release-body.md
+# and $GITHUB_OUTPUT's status and summary. It exits 0 when it graded, whatever the verdicts,
+# and 1 when the grader itself failed (the runner then records an error, not a score).
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REQUIREMENT = {requirement!r}
+OPTIONS = {options!r}
+
+
+def grader():
+    installed = os.environ.get("KFUNC_LESSONS")  # an installation of your own (tests)
+    if installed:
+        return [installed]
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", REQUIREMENT],
+                   check=True)
+    return [sys.executable, "-m", "kfunc_lessons.cli"]
+
+
+def as_root(command):
+    if os.geteuid() == 0 or shutil.which("sudo") is None:
+        return command
+    return ["sudo", "-E", "env", "PATH=" + os.environ.get("PATH", ""), *command]
+
+
+def release_body(result):
+    passed = sum(test["passed"] for test in result["tests"])
+    lines = ["### kfunc-lessons: %d/%d points" % (result["score"], result["max-score"]), "",
+             "%d of %d exercises passed." % (passed, len(result["tests"])), "",
+             "| Exercise | Result | Points |", "| --- | --- | --- |"]
+    for test in result["tests"]:
+        verdict = "PASS" if test["passed"] else "FAIL"
+        lines.append("| %s | %s | %d / %d |" % (test["test-name"], verdict, test["score"],
+                                                 test["max-score"]))
+    for test in result["tests"]:
+        if not test["passed"]:  # an indented block: Markdown shows the text as it is
+            lines += ["", "#### " + test["test-name"], ""]
+            lines += ["    " + line for line in test["message"].splitlines()]
+    return "\\n".join(lines) + "\\n"
+
+
+def main():
+    folder = Path(tempfile.mkdtemp(prefix="kfunc-", dir=os.environ.get("RUNNER_TEMP")))
+    verdicts = folder / "result.json"
+    done = subprocess.run(as_root([*grader(), "grade", ".", "--format", "classroom50",
+                                   "--output", str(verdicts), *OPTIONS]),
+                          stdin=subprocess.DEVNULL)
+    if done.returncode > 1 or not verdicts.is_file():
+        print("::error::the grader itself failed (exit status %d)" % done.returncode)
+        return 1
+    result = json.loads(verdicts.read_text(encoding="utf-8"))
+    Path("result.json").write_text(json.dumps(result, indent=2) + "\\n", encoding="utf-8")
+    Path("release-body.md").write_text(release_body(result), encoding="utf-8")
+    passed = sum(test["passed"] for test in result["tests"])
+    summary = "kfunc-lessons: %d of %d exercises passed (%d/%d points)" % (
+        passed, len(result["tests"]), result["score"], result["max-score"])
+    if os.environ.get("GITHUB_OUTPUT"):
+        status = "success" if passed == len(result["tests"]) else "failure"
+        with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as output:
+            output.write("status=%s\\nsummary=%s\\n" % (status, summary))
+    print(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+"""
+
+
 def requirement() -> str:
     """What the set-ups install: this release, or the repository for a development version."""
     return install_requirement(__version__, repository_url()
@@ -137,6 +223,19 @@ def write_gradescope_zip(out: Path | str, points: str | None = None,
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, text)
     return out
+
+
+def write_classroom50_autograder(folder: Path | str, points: str | None = None,
+                                 timeout: float | None = None) -> Path:
+    """Write ``autograder.py`` for Classroom 50 into ``folder``; return its path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    options = shlex.split(_options(points, timeout))
+    path = folder / "autograder.py"
+    path.write_text(CLASSROOM50_AUTOGRADER.format(version=__version__,
+                                                  requirement=requirement(), options=options))
+    path.chmod(0o755)
+    return path
 
 
 def classroom_workflow(points: str | None = None, timeout: float | None = None) -> str:

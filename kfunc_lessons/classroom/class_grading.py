@@ -14,9 +14,7 @@ started has ended, and each file is replaced whole (never half-written).
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import os
 import tempfile
 from collections import Counter
@@ -27,6 +25,13 @@ from pathlib import Path
 
 from kfunc_lessons.classroom import sandbox
 from kfunc_lessons.classroom.atomic import write_atomically
+from kfunc_lessons.classroom.exports import (
+    Points,
+    render_canvas_csv,
+    render_grades_csv,
+    render_moodle_csv,
+)
+from kfunc_lessons.classroom.feedback import write_feedback
 from kfunc_lessons.classroom.grading import (
     Submission,
     grade_directory,
@@ -36,8 +41,9 @@ from kfunc_lessons.classroom.grading import (
 )
 from kfunc_lessons.classroom.isolation import sweep
 from kfunc_lessons.classroom.learner_files import DEFAULT_TIMEOUT
+from kfunc_lessons.classroom.statistics import causes, histogram_svg, scores
 from kfunc_lessons.core.result import CheckResult
-from kfunc_lessons.core.safe_text import csv_cell, file_name
+from kfunc_lessons.core.safe_text import file_name
 from kfunc_lessons.course.exercises import EXERCISES
 
 DEFAULT_MEMORY_LIMIT = 6 * 2**30  # bytes of address space per learner process
@@ -49,22 +55,20 @@ class EnvironmentBroken(RuntimeError):
 
 @dataclass
 class ClassReport:
-    """Every student's verdicts, in teaching order, and what each folder left out."""
+    """Every student's verdicts, in teaching order; what each folder's copy left out, and
+    which files in it were not graded, with the reason."""
 
     grades: dict[str, list[CheckResult]]
     skipped: dict[str, list[str]] = field(default_factory=dict)
+    ignored: dict[str, list[str]] = field(default_factory=dict)
 
     def pass_rate(self, exercise_id: str) -> float:
         verdicts = [r for rs in self.grades.values() for r in rs if r.exercise == exercise_id]
         return sum(r.passed for r in verdicts) / len(verdicts) if verdicts else 0.0
 
-    def common_failures(self, exercise_id: str, top: int = 5) -> list[tuple[str, int]]:
-        """The most frequent feedback for the exercise among students who did not pass."""
-        messages = Counter(
-            r.heading if r.status == "not_attempted" else f"{r.heading}: {r.message}"
-            for rs in self.grades.values() for r in rs
-            if r.exercise == exercise_id and not r.passed)
-        return messages.most_common(top)
+    def common_causes(self, exercise_id: str, top: int = 5) -> list[tuple[str, int]]:
+        """The most frequent causes among students who did not pass the exercise."""
+        return causes(self.grades, exercise_id).most_common(top)
 
     @property
     def grader_errors(self) -> int:
@@ -149,49 +153,42 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
         sweep()
         for submission in submissions.values():
             submission.close()
-    return ClassReport(graded, {n: s.skipped for n, s in submissions.items() if s.skipped})
+    return ClassReport(graded, {n: s.skipped for n, s in submissions.items() if s.skipped},
+                       {n: s.found.lines() for n, s in submissions.items() if s.found.ignored})
 
 
-def render_grades_csv(report: ClassReport) -> str:
-    """One row per student: each exercise's status, then the number passed. Cells a
-    spreadsheet would run as a formula are neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["student", *(e.id for e in EXERCISES), "passed"])
-    for student, results in report.grades.items():
-        writer.writerow([csv_cell(student), *(r.status for r in results),
-                         sum(r.passed for r in results)])
-    return buffer.getvalue()
-
-
-_STYLE = """body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;
+_STYLE = """body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:84rem;
 padding:0 1rem;color:#1f2328;background:#fff}table{border-collapse:collapse;margin:1rem 0}
-th,td{border:1px solid #d0d7de;padding:.3rem .55rem;text-align:left;vertical-align:top}
+th,td{border:1px solid #d0d7de;padding:.3rem .45rem;text-align:left;vertical-align:top}
+.grades td,.grades th{font-size:13px}.grades th{writing-mode:sideways-lr;max-height:12rem}
 .passed{background:#dafbe1}.failed{background:#ffebe9}.not_attempted{background:#fff8c5}
-.error{background:#f3e8ff}@media (prefers-color-scheme:dark){body{background:#0d1117;
-color:#e6edf3}th,td{border-color:#30363d}.passed{background:#12361f}.failed{background:#4a1d1d}
-.not_attempted{background:#3d3413}.error{background:#2f1f4a}}"""
+.error{background:#f3e8ff}.feedback dd{margin:0 0 .6rem 1.2rem;white-space:pre-wrap}
+a{color:#0550ae}@media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}
+th,td{border-color:#30363d}.passed{background:#12361f}.failed{background:#4a1d1d}
+.not_attempted{background:#3d3413}.error{background:#2f1f4a}a{color:#79c0ff}}"""
 
 
-def render_report_html(report: ClassReport) -> str:
-    """A self-contained page (no scripts, no external files); all text is escaped."""
+def render_report_html(report: ClassReport, feedback: dict[str, str] | None = None) -> str:
+    """A self-contained page (no scripts, no external files); all text is escaped.
+    ``feedback``: each student's feedback file stem, linked from their row."""
     e = html.escape
+    feedback = feedback or {}
     count = len(report.grades)
     rates = "".join(
         f"<tr><td>{e(x.id)}</td><td>{report.pass_rate(x.id):.0%}</td></tr>" for x in EXERCISES)
     failures = []
     for exercise in EXERCISES:
         items = "".join(f"<li>{n} × {e(text)}</li>"
-                        for text, n in report.common_failures(exercise.id))
+                        for text, n in report.common_causes(exercise.id))
         if items:
             failures.append(f"<h3>{e(exercise.id)}</h3><ol>{items}</ol>")
     header = "".join(f"<th>{e(x.id)}</th>" for x in EXERCISES)
     rows = "".join(
-        f"<tr><td>{e(student)}</td>"
-        + "".join(f'<td class="{r.status}" title="{e(r.message)}">{e(r.heading)}</td>'
-                  for r in results)
+        f"<tr><td>{_student_link(student, feedback)}</td>"
+        + "".join(f'<td class="{r.status}">{e(r.heading)}</td>' for r in results)
         + f"<td>{sum(r.passed for r in results)}/{len(results)}</td></tr>"
         for student, results in report.grades.items())
+    histogram = histogram_svg(scores(report.grades), len(EXERCISES))
     return (
         "<!doctype html><html lang=en><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
@@ -199,25 +196,60 @@ def render_report_html(report: ClassReport) -> str:
         f"<h1>Class report</h1><p>{count} students, {len(EXERCISES)} exercises.</p>"
         f"<h2>Pass rate per exercise</h2><table><tr><th>exercise</th><th>passed</th></tr>"
         f"{rates}</table>"
-        "<h2>Most common feedback</h2>"
+        f"<h2>Exercises passed per student</h2><figure>{histogram}</figure>"
+        "<h2>Most common causes</h2>"
         + ("".join(failures) or "<p>Every student passed every exercise.</p>")
-        + "<h2>Students</h2><table><tr><th>student</th>" + header + "<th>passed</th></tr>"
-        + rows + "</table>" + _skipped_html(report) + "</html>\n")
+        + '<h2>Students</h2><table class="grades"><tr><th>student</th>' + header
+        + "<th>passed</th></tr>" + rows + "</table>" + _feedback_html(report)
+        + _left_out_html("Left out of the copies", report.skipped)
+        + _left_out_html("Files not graded", report.ignored) + "</html>\n")
 
 
-def _skipped_html(report: ClassReport) -> str:
-    """What the private copies left out, per student, with the reason."""
-    if not report.skipped:
+def _student_link(student: str, feedback: dict[str, str]) -> str:
+    name = html.escape(student)
+    if student not in feedback:
+        return name
+    return f'<a href="feedback/{html.escape(feedback[student])}.html">{name}</a>'
+
+
+def _feedback_html(report: ClassReport) -> str:
+    """Every verdict that did not pass, with its message, per student: visible on the page,
+    not only in a tooltip."""
+    e = html.escape
+    blocks = []
+    for student, results in report.grades.items():
+        items = "".join(f'<dt class="{r.status}">{e(r.exercise)}: {e(r.heading)}</dt>'
+                        f"<dd>{e(r.message)}</dd>" for r in results
+                        if not r.passed and r.status != "not_attempted")
+        if items:
+            blocks.append(f"<h3>{e(student)}</h3><dl>{items}</dl>")
+    if not blocks:
+        return ""
+    return '<h2>Feedback</h2><div class="feedback">' + "".join(blocks) + "</div>"
+
+
+def _left_out_html(title: str, lines_by_student: dict[str, list[str]]) -> str:
+    """What was left out, per student, with the reason."""
+    if not lines_by_student:
         return ""
     e = html.escape
     items = "".join(f"<li>{e(student)}: {e('; '.join(lines))}</li>"
-                    for student, lines in report.skipped.items())
-    return f"<h2>Left out of the copies</h2><ul>{items}</ul>"
+                    for student, lines in lines_by_student.items())
+    return f"<h2>{e(title)}</h2><ul>{items}</ul>"
 
 
-def write_report(report: ClassReport, out: Path) -> tuple[Path, Path]:
-    """Write ``grades.csv`` and ``report.html`` into ``out``; return their paths."""
+def write_report(report: ClassReport, out: Path, points: Points = 1.0,
+                 assignment: str = "kfunc-lessons") -> list[Path]:
+    """Write into ``out``: ``grades.csv``, ``canvas.csv`` and ``moodle.csv`` (for an LMS
+    gradebook, one total per student, the column named ``assignment``), one feedback page
+    per student in ``feedback/``, and ``report.html``. Return the paths, in that order."""
     out.mkdir(parents=True, exist_ok=True)
-    write_atomically(out / "grades.csv", render_grades_csv(report))
-    write_atomically(out / "report.html", render_report_html(report))
-    return out / "grades.csv", out / "report.html"
+    ids = [e.id for e in EXERCISES]
+    files = {"grades.csv": render_grades_csv(report.grades, ids, points),
+             "canvas.csv": render_canvas_csv(report.grades, assignment, points),
+             "moodle.csv": render_moodle_csv(report.grades, assignment, points)}
+    for name, text in files.items():
+        write_atomically(out / name, text)
+    stems = write_feedback(report.grades, out / "feedback")
+    write_atomically(out / "report.html", render_report_html(report, stems))
+    return [*(out / name for name in files), out / "feedback", out / "report.html"]

@@ -3,6 +3,8 @@
 - `gradescope`: Gradescope's ``results.json`` (the autograder specification);
 - `classroom`: the JSON a GitHub Classroom runner step hands to
   ``classroom-resources/autograding-grading-reporter`` (base64 for ``$GITHUB_OUTPUT``);
+- `classroom50`: Classroom 50's ``result.json`` (schema ``classroom50/result/v1``), the
+  submission's facts read from the environment its runner gives the autograder;
 - `junit`: JUnit XML, as CI systems read it (the ``junit-10.xsd`` layout).
 
 Every format is complete whatever the verdicts: "not attempted" and errors are failed tests
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
@@ -20,7 +23,8 @@ from datetime import datetime, timezone
 
 from kfunc_lessons.core.result import CheckResult
 
-FORMATS = ("json", "gradescope", "classroom", "junit")  # as text; the CLI also draws a table
+FORMATS = ("json", "gradescope", "classroom", "classroom50", "junit")
+CLASSROOM50_SCHEMA = "classroom50/result/v1"  # as text; the CLI also draws a table
 
 
 def points_for(results: Sequence[CheckResult],
@@ -95,6 +99,44 @@ def to_classroom_text(results: Sequence[CheckResult],
     return base64.b64encode(text.encode()).decode() if encode else text
 
 
+def whole_points(worth: Mapping[str, float]) -> dict[str, int]:
+    """Classroom 50 keeps scores as whole numbers: the points, or ValueError naming the first
+    exercise whose points are not whole."""
+    for exercise_id, value in worth.items():
+        if not float(value).is_integer():
+            raise ValueError(f"Classroom 50 scores are whole numbers; {exercise_id} is worth "
+                             f"{value:g}")
+    return {exercise_id: int(value) for exercise_id, value in worth.items()}
+
+
+def to_classroom50(results: Sequence[CheckResult], points: float | Mapping[str, float] = 1.0,
+                   environ: Mapping[str, str] = os.environ) -> dict:
+    """Classroom 50's result: one test per exercise (``test-name``, ``passed``, ``score``,
+    ``max-score``, and the feedback as ``message``), the submission's facts from the variables
+    its runner sets. The runner stamps ``owner``, ``assignment_type`` and ``datetime`` again
+    itself; they are written here too, so the file is complete on its own."""
+    worth = whole_points(points_for(results, points))
+    tests = [{"test-name": r.exercise, "passed": r.passed,
+              "score": worth[r.exercise] if r.passed else 0, "max-score": worth[r.exercise],
+              "message": _output(r)} for r in results]
+    commit = environ.get("COMMIT_URL", "")
+    return {
+        "schema": CLASSROOM50_SCHEMA,
+        "classroom": environ.get("CLASSROOM", ""),
+        "assignment": environ.get("ASSIGNMENT", ""),
+        "assignment_type": environ.get("ASSIGNMENT_TYPE") or "individual",
+        "owner": environ.get("OWNER") or environ.get("USERNAME", ""),
+        "submission": environ.get("SUBMISSION_TAG", ""),
+        "commit": commit,
+        "release": environ.get("RELEASE_URL", ""),
+        "review": environ.get("REVIEW_URL") or commit,
+        "datetime": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "score": sum(t["score"] for t in tests),
+        "max-score": sum(t["max-score"] for t in tests),
+        "tests": tests,
+    }
+
+
 def to_junit(results: Sequence[CheckResult], suite: str = "kfunc-lessons") -> str:
     """JUnit XML: one ``testcase`` per exercise; incorrect and not attempted are
     ``failure``, errors (the learner's code or the grader) are ``error``."""
@@ -133,6 +175,8 @@ def render(format_name: str, results: Sequence[CheckResult],
         return to_gradescope(results, points)
     if format_name == "classroom":
         return to_classroom_text(results, points, encode)
+    if format_name == "classroom50":
+        return json.dumps(to_classroom50(results, points), indent=2)
     if format_name == "junit":
         return to_junit(results)
     raise ValueError(f"unknown format {format_name!r}; the formats are: {', '.join(FORMATS)}")

@@ -18,22 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kfunc_lessons.classroom import sandbox
+from kfunc_lessons.classroom.discovery import Found, find_exercise_files
 from kfunc_lessons.classroom.isolation import DEFAULT_TIMEOUT, Handover, Job, run_isolated_batch
-from kfunc_lessons.classroom.learner_files import SUFFIXES, Chunk, LearnerFileError, read_chunks
+from kfunc_lessons.classroom.learner_files import Chunk, LearnerFileError, read_chunks
 from kfunc_lessons.classroom.private_copy import private_copy
 from kfunc_lessons.classroom.sandbox import LearnerUser
 from kfunc_lessons.core.result import CheckResult
 from kfunc_lessons.core.safe_text import file_name
 from kfunc_lessons.course.exercises import EXERCISES, Exercise
-
-
-def exercise_file(directory: Path, exercise: Exercise) -> Path | None:
-    """The learner's file for an exercise in ``directory`` (the notebook first), or None."""
-    for suffix in SUFFIXES:
-        candidate = directory / f"{exercise.slug}{suffix}"
-        if candidate.is_file() and not candidate.is_symlink():
-            return candidate
-    return None
 
 
 def load_references(exercise_ids: list[str]) -> None:
@@ -61,7 +53,8 @@ class Submission:
     name: str  # the folder's name, readable
     workspace: Path  # the private folder that holds the copy; removed by `close`
     code: dict[str, list[Chunk] | CheckResult] = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)  # exercise id -> the file's name
+    files: dict[str, Path] = field(default_factory=dict)  # exercise id -> path in the copy
+    found: Found = field(default_factory=Found)  # and what was ignored, with the reason
     skipped: list[str] = field(default_factory=list)
     error: str | None = None
     user: LearnerUser | None = None
@@ -83,10 +76,10 @@ def read_submission(folder: Path, exercises: list[Exercise] = EXERCISES,
     copied = private_copy(folder, submission.copy)
     submission.skipped, submission.error = copied.skipped, copied.error
     if copied.error is None:
-        for exercise in exercises:
-            if path := exercise_file(submission.copy, exercise):
-                submission.code[exercise.id] = _read(exercise.id, path)
-                submission.files[exercise.id] = path.name
+        submission.found = find_exercise_files(submission.copy, exercises)
+        for exercise_id, relative in submission.found.files.items():
+            submission.code[exercise_id] = _read(exercise_id, submission.copy / relative)
+            submission.files[exercise_id] = relative
     sandbox.give_to(submission.workspace, user)
     return submission
 
@@ -97,8 +90,8 @@ def run_submission(submission: Submission, *, timeout: float = DEFAULT_TIMEOUT,
     `Handover` per exercise whose file was found."""
     ready = {i: Handover(result=c) for i, c in submission.code.items()
              if isinstance(c, CheckResult)}
-    jobs = [Job(i, c, submission.files[i]) for i, c in submission.code.items()
-            if not isinstance(c, CheckResult)]
+    jobs = [Job(i, c, submission.files[i].name, submission.files[i].parent.as_posix())
+            for i, c in submission.code.items() if not isinstance(c, CheckResult)]
     if jobs:
         done = run_isolated_batch(jobs, submission.copy, timeout=timeout,
                                   memory_limit=memory_limit, user=submission.user)
@@ -124,10 +117,21 @@ def verdicts(submission: Submission, handovers: dict[str, Handover],
             yield CheckResult(exercise.id, "error", f"{submission.error}; nothing in it was "
                               "graded.", step="run")
         elif exercise.id not in handovers:
-            yield CheckResult(exercise.id, "not_attempted", f"no {exercise.slug}.ipynb or "
-                              f".py in {submission.name}", step="run")
+            yield CheckResult(exercise.id, "not_attempted", _not_found(submission, exercise),
+                              step="run")
         else:
             yield _verdict(exercise.id, handovers[exercise.id])
+
+
+def _not_found(submission: Submission, exercise: Exercise) -> str:
+    message = (f"no file for this exercise in {submission.name}: no notebook carries its id "
+               f"and none is named {exercise.slug}.ipynb or .py")
+    ignored = submission.found.ignored
+    if ignored:
+        message += (f"; {len(ignored)} other file{'s' if len(ignored) > 1 else ''} ignored ("
+                    + "; ".join(submission.found.lines()[:3])
+                    + ("; ..." if len(ignored) > 3 else "") + ")")
+    return message
 
 
 def grade_submission(submission: Submission, *, timeout: float = DEFAULT_TIMEOUT,
@@ -158,7 +162,7 @@ def grade_file(exercise_id: str, path: Path | str, *, timeout: float = DEFAULT_T
     try:
         if submission.error is not None:
             return CheckResult(exercise_id, "error", submission.error, step="run")
-        submission.code, submission.files = {exercise_id: code}, {exercise_id: path.name}
+        submission.code, submission.files = {exercise_id: code}, {exercise_id: Path(path.name)}
         handover = run_submission(submission, timeout=timeout,
                                   memory_limit=memory_limit)[exercise_id]
     finally:

@@ -174,6 +174,7 @@ class Job:
     exercise_id: str
     chunks: list[Chunk]
     file_name: str
+    folder: str = "."  # where the file sits, relative to the private copy
 
 
 def _learner_process(jobs: list[Job], workdir: str, outdir: str, memory_limit: int | None,
@@ -186,15 +187,16 @@ def _learner_process(jobs: list[Job], workdir: str, outdir: str, memory_limit: i
     sandbox.drop_to(user, home=workdir)
     import keras
 
-    search_path = [workdir, *sys.path]  # as in Jupyter: files next to the notebook import
+    python_path = list(sys.path)
     for index, job in enumerate(jobs):
         folder = Path(outdir) / str(index)
         folder.mkdir()
         (folder / _STARTED_FILE).touch()  # the grading process times each job from here
         # Each file starts where a fresh kernel would: its folder, Keras's automatic layer
         # names counted from the start, the default dtype policy.
-        os.chdir(workdir)
-        sys.path[:] = search_path
+        here = os.path.join(workdir, job.folder)
+        os.chdir(here)
+        sys.path[:] = [here, *python_path]  # as in Jupyter: files next to the notebook import
         keras.backend.clear_session(free_memory=False)
         keras.config.set_dtype_policy("float32")
         try:

@@ -16,9 +16,6 @@ from tests.conftest import ROOT
 from tests.site.test_notebooks import sync
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-# Debian's chromium by default; KFUNC_CHROMIUM points elsewhere (GitHub's Ubuntu runners ship
-# Google Chrome, and Ubuntu's apt "chromium" is only a snap shim).
-CHROMIUM = os.environ.get("KFUNC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 LESSONS = sorted(p.stem for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
 EXERCISES = sorted(p.stem for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
@@ -43,21 +40,6 @@ def base_url(site_dir):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"no browser at {CHROMIUM}: apt-get install chromium (make test installs "
-                    "it), or set KFUNC_CHROMIUM to a Chromium or Chrome binary")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
 
 
 def open_page(browser, url, name):
