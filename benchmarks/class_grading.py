@@ -33,13 +33,10 @@ from kfunc_lessons.course.exercises import EXERCISES
 from kfunc_lessons.classroom.discovery import find_exercise_files
 from kfunc_lessons.classroom.learner_files import LearnerFileError, read_chunks, run_chunks
 for student in sorted(Path(sys.argv[1]).iterdir()):
-    for exercise in EXERCISES:
-        relative = find_exercise_files(student, EXERCISES).files.get(exercise.id)
-        if relative is None:
-            continue
+    for exercise_id, relative in find_exercise_files(student, EXERCISES).files.items():
         path = student / relative
         try:
-            kl.check(exercise.id, run_chunks(read_chunks(path), path.name))
+            kl.check(exercise_id, run_chunks(read_chunks(path), path.name))
         except LearnerFileError:
             pass
 """

@@ -53,8 +53,7 @@ class Submission:
     name: str  # the folder's name, readable
     workspace: Path  # the private folder that holds the copy; removed by `close`
     code: dict[str, list[Chunk] | CheckResult] = field(default_factory=dict)
-    files: dict[str, Path] = field(default_factory=dict)  # exercise id -> path in the copy
-    found: Found = field(default_factory=Found)  # and what was ignored, with the reason
+    found: Found = field(default_factory=Found)  # each exercise's file; what was ignored
     skipped: list[str] = field(default_factory=list)
     error: str | None = None
     user: LearnerUser | None = None
@@ -79,7 +78,6 @@ def read_submission(folder: Path, exercises: list[Exercise] = EXERCISES,
         submission.found = find_exercise_files(submission.copy, exercises)
         for exercise_id, relative in submission.found.files.items():
             submission.code[exercise_id] = _read(exercise_id, submission.copy / relative)
-            submission.files[exercise_id] = relative
     sandbox.give_to(submission.workspace, user)
     return submission
 
@@ -90,7 +88,8 @@ def run_submission(submission: Submission, *, timeout: float = DEFAULT_TIMEOUT,
     `Handover` per exercise whose file was found."""
     ready = {i: Handover(result=c) for i, c in submission.code.items()
              if isinstance(c, CheckResult)}
-    jobs = [Job(i, c, submission.files[i].name, submission.files[i].parent.as_posix())
+    files = submission.found.files
+    jobs = [Job(i, c, files[i].name, files[i].parent.as_posix())
             for i, c in submission.code.items() if not isinstance(c, CheckResult)]
     if jobs:
         done = run_isolated_batch(jobs, submission.copy, timeout=timeout,
@@ -162,7 +161,8 @@ def grade_file(exercise_id: str, path: Path | str, *, timeout: float = DEFAULT_T
     try:
         if submission.error is not None:
             return CheckResult(exercise_id, "error", submission.error, step="run")
-        submission.code, submission.files = {exercise_id: code}, {exercise_id: Path(path.name)}
+        submission.code = {exercise_id: code}
+        submission.found = Found(files={exercise_id: Path(path.name)})
         handover = run_submission(submission, timeout=timeout,
                                   memory_limit=memory_limit)[exercise_id]
     finally:

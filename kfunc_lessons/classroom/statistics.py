@@ -8,13 +8,13 @@ from __future__ import annotations
 import html
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import cache
 
 from kfunc_lessons.core.result import CheckResult
 
 # A verdict the catalogue does not name, by the check step that decided it.
 _BY_STEP = {
     "run": "The code did not run to the end",
-    "attempted": "The exercise's model is unchanged",
     "model": "Not a Keras model the grader can read",
     "io": "Inputs or outputs differ from the exercise's",
     "requirements": "A requirement of the exercise is not met",
@@ -32,11 +32,15 @@ def cause(result: CheckResult) -> str | None:
     if result.status == "not_attempted":
         return "Not attempted"
     if result.mistake is not None:
-        from kfunc_lessons.course.catalogue import CATALOGUE
-
-        titles = {mistake.id: mistake.title for mistake in CATALOGUE}
-        return titles.get(result.mistake, result.mistake)
+        return _titles().get(result.mistake, result.mistake)
     return _BY_STEP.get(result.step, f"Stopped at the {result.step} step")
+
+
+@cache
+def _titles() -> dict[str, str]:
+    from kfunc_lessons.course.catalogue import CATALOGUE
+
+    return {mistake.id: mistake.title for mistake in CATALOGUE}
 
 
 def causes(grades: Mapping[str, Sequence[CheckResult]], exercise_id: str) -> Counter:
