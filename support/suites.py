@@ -16,7 +16,7 @@ from keras import layers
 import kfunc_lessons as kl
 from kfunc_lessons import surgery
 from kfunc_lessons.core.graph import canonical_graph
-from kfunc_lessons.course.references import build_solution
+from kfunc_lessons.course.references import build_solution, reference_model
 
 
 @dataclass
@@ -76,8 +76,13 @@ _MERGE_SWAPS = {"Add": ("Multiply", "Subtract", "Maximum"),
 
 
 def mutants(exercise_id: str) -> list[Mutant]:
-    """Wrong models generated from the reference by one edit each."""
-    reference = build_solution(exercise_id)
+    """Wrong models generated from the reference by one edit each. The reference carries its
+    stored weights, so that whether a mutant computes the same function does not hang on one
+    process's random initialisation (an untrained head whose ReLUs all die on the random batch
+    made two backbone edits look harmless under JAX in one CI run), and the layers an edit
+    adds are drawn from a fixed seed."""
+    keras.utils.set_random_seed(0)
+    reference = reference_model(exercise_id)
     found: list[Mutant] = []
 
     def add(description, edit, expect, names):

@@ -61,6 +61,15 @@ def reference(exercise_id: str) -> Reference:
     return Reference(graph, weights, probe, expected)
 
 
+def reference_model(exercise_id: str) -> keras.Model:
+    """A fresh reference model carrying the stored weights the grader compares against."""
+    model = build_solution(exercise_id)
+    stored = reference(exercise_id)
+    for mine, theirs in zip(canonical_graph(model).owners(), stored.graph.owners(), strict=True):
+        mine.set_weights(stored.weights_of(theirs))
+    return model
+
+
 def random_probe(graph: CanonicalGraph, seed: int, batch: int = PROBE_BATCH) -> list[np.ndarray]:
     """A seeded standard-normal batch for each input of a graph."""
     rng = np.random.default_rng(seed)
