@@ -153,6 +153,7 @@ def cmd_grade_class(args, console: Console) -> int:
         students_in,
         write_report,
     )
+    from kfunc_lessons.classroom.regrade import VerdictCache
     from kfunc_lessons.core.safe_text import file_name
 
     _check_point_ids(args.points)
@@ -165,12 +166,13 @@ def cmd_grade_class(args, console: Console) -> int:
     if not students:
         console.print(f"{file_name(root)} holds no student folders", style="red", markup=False)
         return EXIT_USAGE
+    cache = VerdictCache(args.out, reuse=not args.fresh)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Grading the class", total=len(students))
         try:
             report = grade_class(root, timeout=args.timeout,
                                  memory_limit=int(args.memory_limit * 2**30) or None,
-                                 workers=args.jobs,
+                                 workers=args.jobs, cache=cache,
                                  on_student_done=lambda _: progress.advance(task))
         except EnvironmentBroken as exc:
             progress.stop()
@@ -178,11 +180,15 @@ def cmd_grade_class(args, console: Console) -> int:
             return EXIT_GRADER
     written = write_report(report, Path(args.out), points=args.points,
                            assignment=args.assignment)
+    cache.save()
     table = Table("exercise", "passed", title=f"{len(students)} students")
     for exercise_id in {r.exercise: None for rs in report.grades.values() for r in rs}:
         table.add_row(exercise_id, f"{report.pass_rate(exercise_id):.0%}")
     console.print(table)
     console.print("wrote " + ", ".join(file_name(p) for p in written), markup=False)
+    if report.reused:
+        console.print(f"reused {report.reused} verdicts of unchanged files from the last run "
+                      "(--fresh grades every file again)", markup=False)
     if report.grader_errors:
         console.print(f"{report.grader_errors} verdict(s) are the grader's own errors, not "
                       "the students': see report.html", style="red", markup=False)
@@ -334,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade_class.add_argument("--assignment", default="kfunc-lessons", metavar="NAME",
                              help="the gradebook column canvas.csv and moodle.csv fill "
                              "(default: kfunc-lessons)")
+    grade_class.add_argument("--fresh", action="store_true",
+                             help="grade every file again, even those unchanged since the "
+                             "last run into the same --out folder")
     grade_class.add_argument("--jobs", type=int, default=None,
                              help="files run at once (default: one per core)")
     _timeout_option(grade_class)

@@ -41,6 +41,7 @@ from kfunc_lessons.classroom.grading import (
 )
 from kfunc_lessons.classroom.isolation import sweep
 from kfunc_lessons.classroom.learner_files import DEFAULT_TIMEOUT
+from kfunc_lessons.classroom.regrade import VerdictCache, key
 from kfunc_lessons.classroom.statistics import causes, histogram_svg, scores
 from kfunc_lessons.core.result import CheckResult
 from kfunc_lessons.core.safe_text import file_name
@@ -61,6 +62,7 @@ class ClassReport:
     grades: dict[str, list[CheckResult]]
     skipped: dict[str, list[str]] = field(default_factory=dict)
     ignored: dict[str, list[str]] = field(default_factory=dict)
+    reused: int = 0  # verdicts taken from the last run, their files unchanged
 
     def pass_rate(self, exercise_id: str) -> float:
         verdicts = [r for rs in self.grades.values() for r in rs if r.exercise == exercise_id]
@@ -118,11 +120,31 @@ def self_check(*, timeout: float = DEFAULT_TIMEOUT,
     return results
 
 
+def _reuse(submission: Submission, cache: VerdictCache) -> dict[str, str]:
+    """Each exercise file's key; where the cache holds its verdict, the verdict takes the
+    place of the file's code, which then does not run."""
+    keys = {}
+    for exercise_id, code in submission.code.items():
+        if isinstance(code, CheckResult):
+            continue
+        try:
+            content = (submission.copy / submission.found.files[exercise_id]).read_bytes()
+        except OSError:
+            continue
+        keys[exercise_id] = key(exercise_id, content)
+        stored = cache.get(keys[exercise_id])
+        if stored is not None:
+            submission.code[exercise_id] = stored
+    return keys
+
+
 def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
                 memory_limit: int | None = DEFAULT_MEMORY_LIMIT, workers: int | None = None,
                 on_student_done: Callable[[str], None] | None = None,
-                check_first: bool = True) -> ClassReport:
-    """Grade every student folder under ``root``; see the module's description.
+                check_first: bool = True, cache: VerdictCache | None = None) -> ClassReport:
+    """Grade every student folder under ``root``; see the module's description. With
+    ``cache``, a file whose verdict it holds is not run again (`kfunc_lessons.classroom.regrade`);
+    the cache then holds this run's verdicts (``cache.save()`` writes them).
 
     Raises:
         EnvironmentBroken: with ``check_first``, when the reference solutions fail here.
@@ -133,10 +155,13 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
     students = students_in(Path(root))
     names = _unique_names(students)
     submissions: dict[str, Submission] = {}
+    keys: dict[str, dict[str, str]] = {}
     try:
         # Every folder is copied and every file read before any student's code runs.
         for slot, (name, student) in enumerate(zip(names, students), start=1):
             submissions[name] = read_submission(student, user=sandbox.learner_user(slot))
+            if cache is not None:
+                keys[name] = _reuse(submissions[name], cache)
 
         def grade(name: str) -> list[CheckResult]:
             results = grade_submission(submissions[name], timeout=timeout,
@@ -153,8 +178,14 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
         sweep()
         for submission in submissions.values():
             submission.close()
+    if cache is not None:
+        for name, results in graded.items():
+            for result in results:
+                if result.exercise in keys[name]:
+                    cache.put(keys[name][result.exercise], result)
     return ClassReport(graded, {n: s.skipped for n, s in submissions.items() if s.skipped},
-                       {n: s.found.lines() for n, s in submissions.items() if s.found.ignored})
+                       {n: s.found.lines() for n, s in submissions.items() if s.found.ignored},
+                       reused=cache.reused if cache is not None else 0)
 
 
 _STYLE = """body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:84rem;
@@ -189,11 +220,13 @@ def render_report_html(report: ClassReport, feedback: dict[str, str] | None = No
         + f"<td>{sum(r.passed for r in results)}/{len(results)}</td></tr>"
         for student, results in report.grades.items())
     histogram = histogram_svg(scores(report.grades), len(EXERCISES))
+    reused = (f" {report.reused} verdicts reused from the last run (their files unchanged)."
+              if report.reused else "")
     return (
         "<!doctype html><html lang=en><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
         f"<title>Class report</title><style>{_STYLE}</style>"
-        f"<h1>Class report</h1><p>{count} students, {len(EXERCISES)} exercises.</p>"
+        f"<h1>Class report</h1><p>{count} students, {len(EXERCISES)} exercises.{reused}</p>"
         f"<h2>Pass rate per exercise</h2><table><tr><th>exercise</th><th>passed</th></tr>"
         f"{rates}</table>"
         f"<h2>Exercises passed per student</h2><figure>{histogram}</figure>"

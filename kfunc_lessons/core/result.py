@@ -41,6 +41,8 @@ class CheckResult:
         mistake: the id of the known mistake recognised in the model (see the grading
             guide's catalogue), or None.
         learn_more: the lesson section that teaches it, or None.
+        picture: where the model differs, to be drawn (see `diagram()`), or None.
+        drawing: that picture as SVG once drawn (a regraded class keeps it), or None.
     """
 
     exercise: str
@@ -53,7 +55,7 @@ class CheckResult:
     mistake: str | None = None
     learn_more: str | None = None
     picture: Picture | None = field(default=None, repr=False, compare=False)
-    _svg: str | None = field(default=None, init=False, repr=False, compare=False)
+    drawing: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Messages quote the learner's exceptions and layer names: make them safe for every
@@ -90,11 +92,11 @@ class CheckResult:
             kfunc_lessons.core.picture.DiagramUnavailable: Graphviz's ``dot`` is not installed
                 (the message says how to get it).
         """
-        if self.passed or self.picture is None:
+        if self.passed or (self.picture is None and self.drawing is None):
             return None
-        if self._svg is None:
-            self._svg = self.picture.svg()
-        return self._svg
+        if self.drawing is None:
+            self.drawing = self.picture.svg()  # type: ignore[union-attr]
+        return self.drawing
 
     def _repr_html_(self) -> str:
         heading, colour = self.heading, _HEADINGS[self.status][1]
