@@ -7,13 +7,14 @@ import contextlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from kfunc_lessons.classroom.formats import FORMATS, parse_points, render
+from kfunc_lessons.classroom.formats import FORMATS, GRADESCOPE_VISIBILITY, parse_points, render
 
 # 3: the grader or its environment failed (never the students' code).
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
@@ -113,10 +114,11 @@ def cmd_grade(args, console: Console) -> int:
         return EXIT_USAGE  # as grade-class: a wrong command line, not a failed exercise
     if args.json:
         args.format = "json"
+    began = time.monotonic()
     if args.format != "table":
         # No progress display at all: even a disabled one writes a newline on rich 13.0,
         # which would corrupt the output that $GITHUB_OUTPUT and parsers read.
-        results = list(grade_directory(directory, timeout=args.timeout))
+        results = list(grade_directory(directory, timeout=args.timeout, budget=args.budget))
     else:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Grading", total=len(EXERCISES))
@@ -125,7 +127,8 @@ def cmd_grade(args, console: Console) -> int:
                 progress.update(task, description=f"Grading {exercise.id}")
 
             results = []
-            for result in grade_directory(directory, timeout=args.timeout, on_start=on_start):
+            for result in grade_directory(directory, timeout=args.timeout, on_start=on_start,
+                                          budget=args.budget):
                 results.append(result)
                 progress.advance(task)
     if args.format == "table":
@@ -136,7 +139,8 @@ def cmd_grade(args, console: Console) -> int:
                           r.message.replace("[", r"\["))
         console.print(table)
     else:
-        text = render(args.format, results, args.points, args.base64)
+        text = render(args.format, results, args.points, args.base64,
+                      execution_time=time.monotonic() - began, visibility=args.visibility)
         if args.output:
             from kfunc_lessons.classroom.atomic import write_atomically
 
@@ -228,7 +232,8 @@ def cmd_autograder(args, console: Console) -> int:
                       'with the runtime\'s python set to "3.12"', markup=False)
         return EXIT_OK
     if args.platform == "gradescope":
-        write_gradescope_zip(args.out, points=points, timeout=args.timeout)
+        write_gradescope_zip(args.out, points=points, timeout=args.timeout,
+                             budget=args.budget, visibility=args.visibility)
         what = "upload it in Gradescope's Configure Autograder page (Zip file upload)"
     else:
         Path(args.out).write_text(classroom_workflow(points=points, timeout=args.timeout))
@@ -296,6 +301,22 @@ def _timeout_option(parser: argparse.ArgumentParser) -> None:
                         f"(default {DEFAULT_TIMEOUT})")
 
 
+GRADESCOPE_BUDGET = 480  # of Gradescope's default 10 minutes: the rest starts and reports
+
+
+def _visibility_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--visibility", choices=GRADESCOPE_VISIBILITY, default="visible",
+                        help="gradescope: when students see the tests and the score "
+                        "(default visible)")
+
+
+def _budget_option(parser: argparse.ArgumentParser, default: float | None) -> None:
+    parser.add_argument("--budget", type=_positive_seconds, default=default, metavar="SECONDS",
+                        help="seconds all of a submission's files together may run "
+                        + (f"(default {default:g}, for Gradescope's 10-minute limit)" if default
+                           else "(default: no limit beyond --timeout per file)"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kfunc-lessons", description="Grade Keras Functional API exercises.")
@@ -322,7 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--base64", action="store_true",
                        help="classroom: base64-encode, as $GITHUB_OUTPUT needs")
     grade.add_argument("--output", metavar="FILE", help="write the verdicts to FILE")
+    _visibility_option(grade)
     _timeout_option(grade)
+    _budget_option(grade, None)
     grade.set_defaults(run=cmd_grade)
     grade_class = sub.add_parser(
         "grade-class", help="grade every student folder under ROOT; write grades.csv, LMS "
@@ -344,7 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="grade every file again, even those unchanged since the "
                              "last run into the same --out folder")
     grade_class.add_argument("--jobs", type=int, default=None,
-                             help="files run at once (default: one per core)")
+                             help="students graded at once (default: one per CPU the "
+                             "container may use)")
     _timeout_option(grade_class)
     grade_class.set_defaults(run=cmd_grade_class)
     autograder = sub.add_parser(
@@ -355,7 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "(classroom50) or the .yml (classroom) to write")
     autograder.add_argument("--points", dest="points_text", type=_points_text, default=None,
                             metavar="POINTS", help="points per exercise, as for grade")
+    _visibility_option(autograder)
     _timeout_option(autograder)
+    _budget_option(autograder, GRADESCOPE_BUDGET)
     autograder.set_defaults(run=cmd_autograder)
     hint = sub.add_parser("hint", help="a hint for an exercise")
     hint.add_argument("exercise_id")

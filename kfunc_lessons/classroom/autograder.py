@@ -50,8 +50,9 @@ import json, sys
 path, status, stderr = sys.argv[1], sys.argv[2], open(sys.argv[3], errors="replace").read()
 output = ("The grader could not produce a verdict (exit status " + status + "). "
           "Tell your teacher; this is not about your code.\\n" + stderr[-2000:])
-json.dump({{"score": 0.0, "tests": [{{"name": "grader", "score": 0.0, "max_score": 0.0,
-          "status": "failed", "output": output, "visibility": "visible"}}]}}, open(path, "w"))
+json.dump({{"score": 0.0, "output": output, "tests": [{{"name": "grader", "score": 0.0,
+          "max_score": 0.0, "status": "failed", "output": output, "visibility": "visible"}}]}},
+          open(path, "w"))
 PY
 fi
 exit 0
@@ -196,23 +197,31 @@ def requirement() -> str:
                                or "https://github.com/kfunc-lessons/kfunc-lessons")
 
 
-def _options(points: str | None, timeout: float | None) -> str:
+def _options(points: str | None, timeout: float | None, budget: float | None = None,
+             visibility: str | None = None) -> str:
     options = []
     if points:
         options += ["--points", points]
     if timeout:
         options += ["--timeout", f"{timeout:g}"]
+    if budget:
+        options += ["--budget", f"{budget:g}"]
+    if visibility:
+        options += ["--visibility", visibility]
     return "".join(f" {shlex.quote(o)}" for o in options)
 
 
 def write_gradescope_zip(out: Path | str, points: str | None = None,
-                         timeout: float | None = None) -> Path:
+                         timeout: float | None = None, budget: float | None = None,
+                         visibility: str = "visible") -> Path:
     """Write the zip Gradescope's "Zip file upload" takes: `setup.sh` and `run_autograder`
-    at its root, executable."""
+    at its root, executable. ``budget``: seconds a whole submission's code may run;
+    ``visibility``: when students see the tests (Gradescope's ``visibility``)."""
     out = Path(out)
     files = {
         "setup.sh": GRADESCOPE_SETUP.format(requirement=shlex.quote(requirement())),
-        "run_autograder": GRADESCOPE_RUN.format(options=_options(points, timeout).strip()),
+        "run_autograder": GRADESCOPE_RUN.format(
+            options=_options(points, timeout, budget, visibility).strip()),
         "kfunc-lessons.json": json.dumps({"kfunc-lessons": __version__,
                                           "requirement": requirement()}, indent=2) + "\n",
     }

@@ -15,7 +15,6 @@ started has ended, and each file is replaced whole (never half-written).
 from __future__ import annotations
 
 import html
-import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from kfunc_lessons.classroom import sandbox
 from kfunc_lessons.classroom.atomic import write_atomically
+from kfunc_lessons.classroom.cpus import usable_cpus
 from kfunc_lessons.classroom.exports import (
     Points,
     render_canvas_csv,
@@ -170,7 +170,7 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
                 on_student_done(name)
             return results
 
-        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        with ThreadPoolExecutor(max_workers=workers or usable_cpus()) as pool:
             graded = dict(zip(names, pool.map(grade, names)))
     finally:
         for submission in submissions.values():

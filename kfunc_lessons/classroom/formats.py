@@ -45,10 +45,18 @@ def to_json(results: Sequence[CheckResult]) -> str:
                        "results": [r.to_dict() for r in results]}, indent=2)
 
 
+GRADESCOPE_VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
+
+
 def to_gradescope(results: Sequence[CheckResult],
                   points: float | Mapping[str, float] = 1.0,
-                  execution_time: float | None = None) -> str:
-    """Gradescope's results.json: ``score`` is the sum of the tests' scores."""
+                  execution_time: float | None = None, visibility: str = "visible") -> str:
+    """Gradescope's results.json: ``score`` is the sum of the tests' scores; ``output`` (shown
+    above the tests) sums the verdicts up; ``visibility`` (one of `GRADESCOPE_VISIBILITY`)
+    says when students see the tests and the score; ``execution_time`` is in seconds."""
+    if visibility not in GRADESCOPE_VISIBILITY:
+        raise ValueError(f"unknown visibility {visibility!r}; Gradescope's are: "
+                         + ", ".join(GRADESCOPE_VISIBILITY))
     worth = points_for(results, points)
     tests = [{
         "name": r.exercise,
@@ -57,10 +65,14 @@ def to_gradescope(results: Sequence[CheckResult],
         "max_score": worth[r.exercise],
         "status": "passed" if r.passed else "failed",
         "output": _output(r),
-        "visibility": "visible",
+        "visibility": visibility,
     } for number, r in enumerate(results, start=1)]
-    report: dict = {"score": sum(t["score"] for t in tests), "tests": tests,
-                    "visibility": "visible", "stdout_visibility": "hidden"}
+    score = sum(t["score"] for t in tests)
+    passed = sum(r.passed for r in results)
+    output = (f"{passed} of {len(results)} exercises passed: {score:g} of "
+              f"{sum(worth.values()):g} points. Each exercise's feedback is below.")
+    report: dict = {"score": score, "output": output, "tests": tests,
+                    "visibility": visibility, "stdout_visibility": "hidden"}
     if execution_time is not None:
         report["execution_time"] = round(execution_time)
     return json.dumps(report, indent=2)
@@ -167,12 +179,14 @@ def parse_points(text: str) -> float | dict[str, float]:
 
 
 def render(format_name: str, results: Sequence[CheckResult],
-           points: float | Mapping[str, float] = 1.0, encode: bool = False) -> str:
-    """The verdicts as text in one of `FORMATS`."""
+           points: float | Mapping[str, float] = 1.0, encode: bool = False,
+           execution_time: float | None = None, visibility: str = "visible") -> str:
+    """The verdicts as text in one of `FORMATS` (``execution_time`` and ``visibility``:
+    Gradescope's only)."""
     if format_name == "json":
         return to_json(results)
     if format_name == "gradescope":
-        return to_gradescope(results, points)
+        return to_gradescope(results, points, execution_time, visibility)
     if format_name == "classroom":
         return to_classroom_text(results, points, encode)
     if format_name == "classroom50":

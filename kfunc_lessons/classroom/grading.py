@@ -83,7 +83,8 @@ def read_submission(folder: Path, exercises: list[Exercise] = EXERCISES,
 
 
 def run_submission(submission: Submission, *, timeout: float = DEFAULT_TIMEOUT,
-                   memory_limit: int | None = None) -> dict[str, Handover]:
+                   memory_limit: int | None = None,
+                   budget: float | None = None) -> dict[str, Handover]:
     """Run the submission's code (`kfunc_lessons.classroom.isolation.run_isolated_batch`); one
     `Handover` per exercise whose file was found."""
     ready = {i: Handover(result=c) for i, c in submission.code.items()
@@ -93,7 +94,8 @@ def run_submission(submission: Submission, *, timeout: float = DEFAULT_TIMEOUT,
             for i, c in submission.code.items() if not isinstance(c, CheckResult)]
     if jobs:
         done = run_isolated_batch(jobs, submission.copy, timeout=timeout,
-                                  memory_limit=memory_limit, user=submission.user)
+                                  memory_limit=memory_limit, user=submission.user,
+                                  budget=budget)
         ready.update({job.exercise_id: handover for job, handover in zip(jobs, done)})
     return ready
 
@@ -135,9 +137,12 @@ def _not_found(submission: Submission, exercise: Exercise) -> str:
 
 def grade_submission(submission: Submission, *, timeout: float = DEFAULT_TIMEOUT,
                      memory_limit: int | None = None,
-                     on_start: Callable[[Exercise], None] | None = None) -> list[CheckResult]:
-    """Run a submission's code, then give its verdicts, in teaching order."""
-    handovers = run_submission(submission, timeout=timeout, memory_limit=memory_limit)
+                     on_start: Callable[[Exercise], None] | None = None,
+                     budget: float | None = None) -> list[CheckResult]:
+    """Run a submission's code, then give its verdicts, in teaching order. ``budget``:
+    seconds all its files together may run (None: no limit)."""
+    handovers = run_submission(submission, timeout=timeout, memory_limit=memory_limit,
+                               budget=budget)
     return list(verdicts(submission, handovers, on_start=on_start))
 
 
@@ -173,16 +178,18 @@ def grade_file(exercise_id: str, path: Path | str, *, timeout: float = DEFAULT_T
 def grade_directory(directory: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
                     memory_limit: int | None = None,
                     on_start: Callable[[Exercise], None] | None = None,
-                    ) -> Iterator[CheckResult]:
+                    budget: float | None = None) -> Iterator[CheckResult]:
     """Verdicts for every exercise, in teaching order; a missing file is not attempted.
 
     ``on_start`` is called with each exercise as its grading begins (for progress displays).
+    ``budget``: seconds all the files together may run (None: no limit; each file has
+    ``timeout``).
     """
     load_references([e.id for e in EXERCISES])
     submission = read_submission(Path(directory), user=sandbox.learner_user(0))
     try:
         results = grade_submission(submission, timeout=timeout, memory_limit=memory_limit,
-                                   on_start=on_start)
+                                   on_start=on_start, budget=budget)
     finally:
         submission.close()
     yield from results

@@ -349,6 +349,18 @@ def _timed_out(exercise_id: str, timeout: float) -> Handover:
                   "SECONDS).")
 
 
+def _out_of_budget(exercise_id: str) -> Handover:
+    return _error(exercise_id, "your code was stopped when the time for the whole submission "
+                  "ran out (your files before this one took the rest of it). Look for a slow "
+                  "or endless loop.")
+
+
+def _not_run(exercise_id: str, budget: float | None) -> Handover:
+    return _error(exercise_id, f"not run: the time for the whole submission ({budget:g} s) "
+                  "was spent on your files before this one. Look for a slow or endless loop "
+                  "in them.")
+
+
 def run_isolated(exercise_id: str, chunks: list[Chunk], file_name: str, workdir: Path, *,
                  timeout: float = DEFAULT_TIMEOUT, memory_limit: int | None = None,
                  user: LearnerUser | None = None) -> Handover:
@@ -359,8 +371,8 @@ def run_isolated(exercise_id: str, chunks: list[Chunk], file_name: str, workdir:
 
 
 def run_isolated_batch(jobs: list[Job], workdir: Path, *, timeout: float = DEFAULT_TIMEOUT,
-                       memory_limit: int | None = None,
-                       user: LearnerUser | None = None) -> list[Handover]:
+                       memory_limit: int | None = None, user: LearnerUser | None = None,
+                       budget: float | None = None) -> list[Handover]:
     """Run one learner's files one after another in one process of their own, each in a
     fresh namespace, and return one `Handover` per job, in order.
 
@@ -370,20 +382,28 @@ def run_isolated_batch(jobs: list[Job], workdir: Path, *, timeout: float = DEFAU
         timeout: seconds each job may run before the process and all it started are killed.
         memory_limit: bytes of address space the process may use (None: no limit).
         user: who the code runs as (`sandbox.learner_user`; None: this user).
+        budget: seconds all the jobs together may run (None: no limit): a platform's time
+            limit per submission (Gradescope's is 10 minutes) then leaves time to write the
+            verdicts. A job running when it is spent is stopped; the jobs after it do not run.
 
     One process per learner instead of per file: a fresh process pays TensorFlow's first
     operations again (about 0.2 to 0.6 s a file), a warm one does not. A job that runs over,
     crashes or ends the process gets its error, and the jobs after it run in a new process.
     Every process the code started is ended before this returns.
     """
+    deadline = time.monotonic() + budget if budget is not None else None
     handovers: list[Handover] = []
     while len(handovers) < len(jobs):
-        handovers += _run_batch(jobs[len(handovers):], workdir, timeout, memory_limit, user)
+        if deadline is not None and time.monotonic() >= deadline:
+            handovers += [_not_run(job.exercise_id, budget) for job in jobs[len(handovers):]]
+            break
+        handovers += _run_batch(jobs[len(handovers):], workdir, timeout, memory_limit, user,
+                                deadline)
     return handovers
 
 
 def _run_batch(jobs: list[Job], workdir: Path, timeout: float, memory_limit: int | None,
-               user: LearnerUser | None) -> list[Handover]:
+               user: LearnerUser | None, deadline: float | None = None) -> list[Handover]:
     with TemporaryDirectory(prefix="kfunc-handover-") as private:
         os.chmod(private, 0o711)  # the learner may pass through, not look around
         out = Path(private) / "jobs"  # the learner's; its parent is the grader's alone
@@ -395,15 +415,17 @@ def _run_batch(jobs: list[Job], workdir: Path, timeout: float, memory_limit: int
                 args=(jobs, str(workdir), str(out), memory_limit, user))
             process.start()
             _running.add(process.pid)
-        current, began, timed_out = -1, time.monotonic(), False
+        current, began, timed_out, spent = -1, time.monotonic(), False, False
         try:
             while process.is_alive():
                 process.join(0.05)
                 latest = max((i for i in range(len(jobs))
                               if os.path.lexists(out / str(i) / _STARTED_FILE)), default=-1)
+                now = time.monotonic()
                 if latest != current:
-                    current, began = latest, time.monotonic()
-                if time.monotonic() - began > timeout:
+                    current, began = latest, now
+                spent = deadline is not None and now >= deadline
+                if now - began > timeout or spent:
                     timed_out = True
                     break
         finally:
@@ -422,7 +444,8 @@ def _run_batch(jobs: list[Job], workdir: Path, timeout: float, memory_limit: int
                 continue
             # The job that did not hand over is the one that ran over or ended the process.
             if timed_out:
-                handovers.append(_timed_out(job.exercise_id, timeout))
+                handovers.append(_out_of_budget(job.exercise_id) if spent
+                                 else _timed_out(job.exercise_id, timeout))
             elif not os.path.lexists(out / str(index) / _STARTED_FILE):
                 handovers.append(_not_started(job.exercise_id, process.exitcode))
             else:

@@ -54,7 +54,8 @@ def _run_autograder(source: Path, root: Path, grader: Path) -> dict:
 
 
 def test_the_gradescope_zip_grades_a_submission_into_a_valid_results_json(root, tmp_path):
-    source = _unpacked_autograder(tmp_path, points="residual_add=3", timeout=10)
+    source = _unpacked_autograder(tmp_path, points="residual_add=3", timeout=10, budget=120,
+                                  visibility="after_published")
     assert requirement() in (source / "setup.sh").read_text().replace("'", "")
     layout = tmp_path / "autograder"
     _class_folder(layout / "submission")
@@ -63,6 +64,9 @@ def test_the_gradescope_zip_grades_a_submission_into_a_valid_results_json(root, 
     statuses = {t["name"]: t["status"] for t in report["tests"]}
     assert statuses == {e.id: "passed" if e.id in SOLVED else "failed" for e in EXERCISES}
     assert report["score"] == 4.0
+    assert report["output"].startswith("2 of 9 exercises passed: 4 of 11 points.")
+    assert report["visibility"] == "after_published" and report["execution_time"] >= 10
+    assert {t["visibility"] for t in report["tests"]} == {"after_published"}
     looping = next(t for t in report["tests"] if t["name"] == "branch_merge")
     assert "ran longer than 10 s" in looping["output"]
 
@@ -79,6 +83,7 @@ def test_a_grader_that_crashes_still_writes_a_visible_failed_test(root, tmp_path
     [test] = report["tests"]
     assert test["status"] == "failed" and test["visibility"] == "visible"
     assert "exit status 1" in test["output"] and "no module named keras" in test["output"]
+    assert report["output"] == test["output"]
 
 
 def test_the_classroom_workflow_feeds_the_grading_reporter_what_it_reads(root, tmp_path):
