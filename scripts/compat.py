@@ -2,8 +2,8 @@
 
 Usage: python scripts/compat.py oldest|colab|latest [--quick]
 
-A profile is a constraints file, `constraints/PROFILE.txt`: a `# python: X.Y` line and the
-releases to pin. This script
+A profile is a constraints file, `kfunc_lessons/constraints/PROFILE.txt`: a `# python: X.Y`
+line and the releases to pin. This script
 
 1. builds `.compat/PROFILE/`, a virtual environment on that Python (found as `pythonX.Y` on
    PATH; a machine without it gets the one command that installs it);
@@ -48,7 +48,7 @@ INSTALL_PYTHON = ("{python} is not on PATH. Install it, then run this again: wit
 
 
 def read_profile(name: str) -> tuple[str, dict[str, str]]:
-    text = (ROOT / "constraints" / f"{name}.txt").read_text()
+    text = (ROOT / "kfunc_lessons" / "constraints" / f"{name}.txt").read_text()
     python = re.search(r"^# python: (\S+)$", text, re.MULTILINE)[1]
     return python, dict(re.findall(r"^([\w.-]+)==(\S+)$", text, re.MULTILINE))
 
@@ -93,7 +93,7 @@ def build_environment(profile: str, python_version: str, pins: dict[str, str]) -
     python = venv / "bin" / "python"
     pip = [str(python), "-m", "pip"]
     run([*pip, "install", "-q", "--upgrade", "pip"])
-    constraints = str(ROOT / "constraints" / f"{profile}.txt")
+    constraints = str(ROOT / "kfunc_lessons" / "constraints" / f"{profile}.txt")
     install_cell = {}
     if profile == "colab":
         run([*pip, "install", "-q", "-r", constraints])  # Colab's runtime, before the course

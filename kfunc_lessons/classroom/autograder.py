@@ -12,20 +12,37 @@ from __future__ import annotations
 import json
 import shlex
 import zipfile
+from importlib import resources
 from pathlib import Path
 
 from kfunc_lessons import __version__
 from kfunc_lessons.core.links import install_requirement, repository_url
 
 GRADESCOPE_SETUP = """#!/usr/bin/env bash
-# Gradescope runs this once, when it builds the autograder image (Ubuntu, as root).
+# Gradescope runs this once, when it builds the autograder image (Ubuntu, as root). It
+# installs the versions this package was tested with on the image's Python (the profiles in
+# constraints/: Ubuntu 22.04's Python 3.10 gets the `oldest` pins); a Python no profile pins
+# gets the newest releases, as the `latest` profile tests them.
 set -euxo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+venv="${{KFUNC_VENV:-/opt/kfunc}}"  # a test installs elsewhere
 apt-get update
-apt-get install -y python3 python3-pip python3-venv graphviz
-python3 -m venv /opt/kfunc
-/opt/kfunc/bin/pip install --upgrade pip
-/opt/kfunc/bin/pip install {requirement}
+apt-get install -y python3 python3-pip python3-venv graphviz git
+python=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+profile="$here/constraints/latest.txt"
+for name in {pinned}; do
+    if grep -qx "# python: $python" "$here/constraints/$name.txt"; then
+        profile="$here/constraints/$name.txt"
+        break
+    fi
+done
+echo "kfunc-lessons: installing for Python $python under $(basename "$profile" .txt)'s versions"
+python3 -m venv "$venv"
+"$venv/bin/pip" install --upgrade pip
+"$venv/bin/pip" install -c "$profile" {requirement}
 """
+
+PROFILES = ("oldest", "colab", "latest")  # kfunc_lessons/constraints/, pinned ones first
 
 # AUTOGRADER_ROOT and KFUNC_LESSONS let a test run this script in a temporary layout.
 GRADESCOPE_RUN = """#!/usr/bin/env bash
@@ -191,6 +208,11 @@ if __name__ == "__main__":
 """
 
 
+def constraints(profile: str) -> str:
+    """A tested version profile (``kfunc_lessons/constraints/PROFILE.txt``), as text."""
+    return (resources.files("kfunc_lessons") / "constraints" / f"{profile}.txt").read_text()
+
+
 def requirement() -> str:
     """What the set-ups install: this release, or the repository for a development version."""
     return install_requirement(__version__, repository_url()
@@ -219,16 +241,19 @@ def write_gradescope_zip(out: Path | str, points: str | None = None,
     ``visibility``: when students see the tests (Gradescope's ``visibility``)."""
     out = Path(out)
     files = {
-        "setup.sh": GRADESCOPE_SETUP.format(requirement=shlex.quote(requirement())),
+        "setup.sh": GRADESCOPE_SETUP.format(requirement=shlex.quote(requirement()),
+                                            pinned=" ".join(PROFILES[:-1])),
         "run_autograder": GRADESCOPE_RUN.format(
             options=_options(points, timeout, budget, visibility).strip()),
         "kfunc-lessons.json": json.dumps({"kfunc-lessons": __version__,
                                           "requirement": requirement()}, indent=2) + "\n",
+        **{f"constraints/{name}.txt": constraints(name) for name in PROFILES},
     }
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():
             info = zipfile.ZipInfo(name)
-            info.external_attr = 0o100755 << 16  # a regular file, rwxr-xr-x
+            mode = 0o644 if name.startswith("constraints/") else 0o755  # the scripts run
+            info.external_attr = (0o100000 | mode) << 16  # a regular file
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, text)
     return out

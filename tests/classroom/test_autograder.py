@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 
 from kfunc_lessons.classroom.autograder import classroom_workflow, requirement, write_gradescope_zip
@@ -38,9 +39,12 @@ def _unpacked_autograder(tmp_path, **options) -> Path:
     archive = write_gradescope_zip(tmp_path / "autograder.zip", **options)
     source = tmp_path / "source"
     with zipfile.ZipFile(archive) as zipped:
-        assert sorted(zipped.namelist()) == ["kfunc-lessons.json", "run_autograder", "setup.sh"]
+        assert sorted(zipped.namelist()) == [
+            "constraints/colab.txt", "constraints/latest.txt", "constraints/oldest.txt",
+            "kfunc-lessons.json", "run_autograder", "setup.sh"]
         for info in zipped.infolist():
-            assert stat.S_IMODE(info.external_attr >> 16) == 0o755, info.filename
+            script = not info.filename.startswith("constraints/")
+            assert stat.S_IMODE(info.external_attr >> 16) == (0o755 if script else 0o644)
         zipped.extractall(source)
     return source
 
@@ -69,6 +73,40 @@ def test_the_gradescope_zip_grades_a_submission_into_a_valid_results_json(root, 
     assert {t["visibility"] for t in report["tests"]} == {"after_published"}
     looping = next(t for t in report["tests"] if t["name"] == "branch_merge")
     assert "ran longer than 10 s" in looping["output"]
+
+
+FAKE_PYTHON = """#!/bin/sh
+# python3 on a fake image: reports $FAKE_VERSION; its venv's pip records what it installs
+if [ "$1" = "-c" ]; then echo "$FAKE_VERSION"; exit 0; fi
+if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
+    mkdir -p "$3/bin"
+    printf '#!/bin/sh\\necho "$@" >> "%s/pip-calls"\\n' "$3" > "$3/bin/pip"
+    chmod +x "$3/bin/pip"
+fi
+"""
+
+
+@pytest.mark.parametrize("version, profile", [("3.10", "oldest"), ("3.13", "colab"),
+                                              ("3.12", "latest")])
+def test_setup_installs_the_tested_versions_for_the_images_python(tmp_path, version, profile):
+    """setup.sh as Gradescope runs it, on a fake image (apt-get and python3 stubbed): the
+    package installs under the profile tested on that Python, the newest releases else."""
+    source = _unpacked_autograder(tmp_path)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "apt-get").write_text("#!/bin/sh\nexit 0\n")
+    (tools / "python3").write_text(FAKE_PYTHON)
+    for tool in tools.iterdir():
+        tool.chmod(0o755)
+    venv = tmp_path / "venv"
+    env = {**os.environ, "PATH": f"{tools}:{os.environ['PATH']}", "FAKE_VERSION": version,
+           "KFUNC_VENV": str(venv)}
+    done = subprocess.run(["bash", str(source / "setup.sh")], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"installing for Python {version} under {profile}'s versions" in done.stdout
+    calls = (venv / "pip-calls").read_text().splitlines()
+    assert calls[-1] == f"install -c {source}/constraints/{profile}.txt {requirement()}"
 
 
 def test_a_grader_that_crashes_still_writes_a_visible_failed_test(root, tmp_path):

@@ -36,7 +36,7 @@ def test_pyproject_declares_the_minimums_the_package_checks(root):
 
 
 def test_the_oldest_profile_pins_exactly_the_declared_minimums(root):
-    text = (root / "constraints" / "oldest.txt").read_text()
+    text = (root / "kfunc_lessons" / "constraints" / "oldest.txt").read_text()
     pins = dict(re.findall(r"^([\w-]+)==(\S+)$", text, re.MULTILINE))
     lower_bounds = dict(re.findall(r"^([\w-]+)>=([\d.]+)(?:,!=[\d.]+)*$",
                                    "\n".join(_pyproject(root)["project"]["dependencies"]),
