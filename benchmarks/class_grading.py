@@ -10,9 +10,9 @@ Reports students per minute and the ratio; goal: within 1.5x of the yardstick.
 
 The regrade: a class of 200 (as above, and a fifth of the students hand in a GitHub download
 with the notebooks two folders down, named as Colab names copies) is graded from scratch
-(`--fresh`), then 10 % of its files are edited (one more activation swapped in each) and
-the class graded again into the same report folder, which reuses the verdicts of unchanged
-files. Goal: the regrade at most 0.15x of the first run.
+(`--fresh`), then 10 % of its files are edited (one more activation swapped in each, each
+edit unique) and the class graded again into the same report folder, which reuses the
+verdicts of unchanged files. Goal: the regrade at most 0.15x of the first run.
 """
 
 from __future__ import annotations
@@ -87,16 +87,17 @@ def make_class(root: Path, students: int, seed: int = 0, misplaced: float = 0.0,
 
 def edit_files(root: Path, share: float, seed: int) -> int:
     """Edit ``share`` of the class's exercise files: one more activation swapped in the
-    exercise cell (a comment added where none is left to swap)."""
+    exercise cell, and a numbered comment."""
     import nbformat
 
     files = sorted(root.rglob("*.ipynb"))
     chosen = random.Random(seed).sample(files, round(len(files) * share))
-    for path in chosen:
+    for number, path in enumerate(chosen):
         notebook = nbformat.read(path, as_version=4)
         cell = next(c for c in notebook.cells if "exercise" in c.metadata.get("tags", []))
-        changed = wrong(cell.source)
-        cell.source = changed if changed != cell.source else cell.source + "\n# edited\n"
+        # numbered, so that no edited file is byte for byte another student's (whose
+        # verdict the regrade would rightly reuse)
+        cell.source = wrong(cell.source) + f"\n# edit {seed}.{number}\n"
         nbformat.write(notebook, path)
     return len(chosen)
 
@@ -147,7 +148,7 @@ def main() -> None:
         counts = make_class(root, args.students)
         commands = {
             "grade-class": [sys.executable, "-m", "kfunc_lessons.cli", "grade-class",
-                            str(root), "--out", str(out)],
+                            str(root), "--out", str(out), "--fresh"],
             "one process": [sys.executable, "-c", IN_ONE_PROCESS, str(root)],
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
