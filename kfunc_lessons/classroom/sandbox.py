@@ -42,6 +42,8 @@ _DEFAULT_UID_BASE = 60000  # Debian's range for users created on demand; none lo
 _MAX_TASKS = 1024
 _MAX_FILE_BYTES = 2**30  # no file a learner writes grows past this (a full disk otherwise)
 _SWEEP_ROUNDS = 200
+_RANGE, _RANGES = 100_000, 64  # uids per grader running at once (one per student), graders
+_HELD_LOCKS: list[int] = []
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,35 @@ def learner_user(slot: int) -> LearnerUser | None:
     when another user could not even import Python here: then a warning says so)."""
     if not privileged() or not _python_readable_by_everyone():
         return None
-    base = int(os.environ.get("KFUNC_LEARNER_UID", _DEFAULT_UID_BASE))
+    base = _uid_base()
     return LearnerUser(base + slot, base + slot)
+
+
+@functools.cache
+def _uid_base() -> int:
+    """The first uid of this grader's range: ``KFUNC_LEARNER_UID`` (default 60000), or the
+    next free range of `_RANGE` uids after it. Each grader holds a lock on its range while it
+    runs, so two graders on one machine (two teachers' runs, parallel tests) never share a
+    uid: one's clean-up, which ends every process of its learners' uids, would end the
+    other's learners. The lock's file descriptor stays in this process (the learners' server
+    is a fresh interpreter, and closes it), so no learner's code can release it."""
+    import fcntl
+    import tempfile
+
+    base = int(os.environ.get("KFUNC_LEARNER_UID", _DEFAULT_UID_BASE))
+    folder = Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())
+    for candidate in range(base, base + _RANGES * _RANGE, _RANGE):
+        fd = os.open(folder / f"kfunc-lessons-uids-{candidate}.lock",
+                     os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        _HELD_LOCKS.append(fd)  # held until this process ends
+        return candidate
+    raise RuntimeError(f"{_RANGES} graders already run on this machine as root; wait for one "
+                       "to end, or give this one a KFUNC_LEARNER_UID of its own")
 
 
 def _readable_by_everyone(path: Path) -> bool:

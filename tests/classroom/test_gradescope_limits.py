@@ -76,3 +76,21 @@ def test_results_json_carries_the_chosen_visibility_a_summary_and_the_time(visib
 def test_an_unknown_visibility_is_refused_with_gradescopes_words():
     with pytest.raises(ValueError, match="visible, hidden, after_due_date, after_published"):
         to_gradescope(RESULTS, visibility="later")
+
+
+def test_two_graders_on_one_machine_never_share_a_learner_uid():
+    """As root, each grader holds a range of uids of its own: a second one, started while
+    the first runs, takes the next range (one's clean-up ends every process of its uids)."""
+    import subprocess
+    import sys
+
+    from kfunc_lessons.classroom import sandbox
+
+    if sandbox.learner_user(0) is None:
+        pytest.skip("learners run as users of their own only when the grader is root")
+    mine = sandbox.learner_user(0).uid
+    other = subprocess.run(
+        [sys.executable, "-c", "from kfunc_lessons.classroom import sandbox; "
+         "print(sandbox.learner_user(0).uid)"], capture_output=True, text=True, check=True)
+    theirs = int(other.stdout)
+    assert abs(theirs - mine) >= 100_000
