@@ -38,12 +38,15 @@ BARE_AUTOMATIC = re.compile(f"^{AUTOMATIC_NAMES}\\b")  # a picture label starts 
 
 # The snapshot keeps the words, not the numerics: a right model's largest difference is
 # rounding noise (0 on one CPU, 2.98e-08 on another), and a wrong one's depends on the
-# backend's random initialisers (TensorFlow's and JAX's differ for one seed).
+# backend's random initialisers (TensorFlow's and JAX's differ for one seed). "~0" is what
+# passes the grader's tolerance on outputs of size 1 (atol 1e-5 + rtol 1e-4): a cut at 1e-6
+# split one right model's rounding noise (a custom scaling layer) between two machines.
 NOISE = re.compile(r"largest difference (\d[\d.e+-]*|inf)")
+WITHIN_TOLERANCE = 1e-5 + 1e-4
 
 
 def _quiet(text: str) -> str:
-    return NOISE.sub(lambda m: "largest difference ~0" if float(m[1]) < 1e-6
+    return NOISE.sub(lambda m: "largest difference ~0" if float(m[1]) <= WITHIN_TOLERANCE
                      else "largest difference D", text)
 
 
