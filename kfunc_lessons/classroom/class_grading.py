@@ -14,6 +14,8 @@ started has ended, and each file is replaced whole (never half-written).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import html
 import tempfile
 from collections import Counter
@@ -120,18 +122,35 @@ def self_check(*, timeout: float = DEFAULT_TIMEOUT,
     return results
 
 
-def _reuse(submission: Submission, cache: VerdictCache) -> dict[str, str]:
+def _helpers(submission: Submission) -> str:
+    """A digest of the folder's files that are not exercise files (what an exercise file
+    could import), by relative path and bytes."""
+    exercise_files = set(submission.found.files.values())
+    digest = hashlib.sha256()
+    for path in sorted(p for p in submission.copy.rglob("*") if p.is_file()):
+        relative = path.relative_to(submission.copy)
+        if relative not in exercise_files:
+            with contextlib.suppress(OSError):
+                digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _reuse(submission: Submission, cache: VerdictCache, limits: str) -> dict[str, str]:
     """Each exercise file's key; where the cache holds its verdict, the verdict takes the
     place of the file's code, which then does not run."""
     keys = {}
+    helpers = None
     for exercise_id, code in submission.code.items():
         if isinstance(code, CheckResult):
             continue
+        relative = submission.found.files[exercise_id]
         try:
-            content = (submission.copy / submission.found.files[exercise_id]).read_bytes()
+            content = (submission.copy / relative).read_bytes()
         except OSError:
             continue
-        keys[exercise_id] = key(exercise_id, content)
+        helpers = helpers or _helpers(submission)
+        keys[exercise_id] = key(exercise_id, content, submission.name, relative.as_posix(),
+                                helpers, limits)
         stored = cache.get(keys[exercise_id])
         if stored is not None:
             submission.code[exercise_id] = stored
@@ -161,7 +180,7 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
         for slot, (name, student) in enumerate(zip(names, students), start=1):
             submissions[name] = read_submission(student, user=sandbox.learner_user(slot))
             if cache is not None:
-                keys[name] = _reuse(submissions[name], cache)
+                keys[name] = _reuse(submissions[name], cache, f"{timeout} {memory_limit}")
 
         def grade(name: str) -> list[CheckResult]:
             results = grade_submission(submissions[name], timeout=timeout,

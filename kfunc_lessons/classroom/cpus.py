@@ -18,7 +18,7 @@ def _quota(cgroup: Path) -> float | None:
     try:
         quota, period = (cgroup / "cpu.max").read_text().split()[:2]
         return None if quota == "max" else int(quota) / int(period)
-    except (OSError, ValueError):
+    except (OSError, ValueError, ZeroDivisionError):
         pass
     for folder in (cgroup / "cpu", cgroup / "cpu,cpuacct"):
         try:

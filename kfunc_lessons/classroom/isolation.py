@@ -351,14 +351,13 @@ def _timed_out(exercise_id: str, timeout: float) -> Handover:
 
 def _out_of_budget(exercise_id: str) -> Handover:
     return _error(exercise_id, "your code was stopped when the time for the whole submission "
-                  "ran out (your files before this one took the rest of it). Look for a slow "
-                  "or endless loop.")
+                  "ran out. Look for a slow or endless loop, in this file or the ones before.")
 
 
 def _not_run(exercise_id: str, budget: float | None) -> Handover:
-    return _error(exercise_id, f"not run: the time for the whole submission ({budget:g} s) "
-                  "was spent on your files before this one. Look for a slow or endless loop "
-                  "in them.")
+    spent = f" ({budget:g} s)" if budget is not None else ""
+    return _error(exercise_id, f"not run: the time for the whole submission{spent} was spent "
+                  "on your files before this one. Look for a slow or endless loop in them.")
 
 
 def run_isolated(exercise_id: str, chunks: list[Chunk], file_name: str, workdir: Path, *,
@@ -443,10 +442,13 @@ def _run_batch(jobs: list[Job], workdir: Path, timeout: float, memory_limit: int
                 handovers.append(_read_files(job.exercise_id, *files, process.exitcode))
                 continue
             # The job that did not hand over is the one that ran over or ended the process.
-            if timed_out:
-                handovers.append(_out_of_budget(job.exercise_id) if spent
-                                 else _timed_out(job.exercise_id, timeout))
-            elif not os.path.lexists(out / str(index) / _STARTED_FILE):
+            started = os.path.lexists(out / str(index) / _STARTED_FILE)
+            if timed_out and spent:
+                handovers.append(_out_of_budget(job.exercise_id) if started
+                                 else _not_run(job.exercise_id, None))
+            elif timed_out:
+                handovers.append(_timed_out(job.exercise_id, timeout))
+            elif not started:
                 handovers.append(_not_started(job.exercise_id, process.exitcode))
             else:
                 handovers.append(_ended_early(job.exercise_id, process.exitcode))

@@ -1,14 +1,17 @@
 """Regrade only what changed: the verdicts of a class run, kept by what decided them.
 
-A verdict is stored under a key made of the exercise, the file's exact bytes, and what grades
-it (this package's version, Keras's version and backend, the grader's data). A later run over
+A verdict is stored under a key made of the exercise, the student, the file's exact bytes, the
+bytes of every other file in the student's folder that is not an exercise file (a module the
+file imports), the time and memory limits, and what grades it (this package's version and
+sources, Keras's, the backend's and NumPy's versions, the grader's data). A later run over
 the same folders reuses the verdict of every file whose key it finds, and runs the others.
 Only verdicts on the model (passed, failed) are kept: an error (a time-out, a crash, the
 grader's own failure) may not happen again, so it is always run anew.
 
-A file is keyed by its own bytes, not its folder's: an exercise file that reads another file
-of its folder (none of the course's do) is not regraded when only that other file changes;
-`grade-class --fresh` regrades everything.
+The other exercise files of the folder are not in the key, so that one changed file does not
+regrade a student's others: an exercise file that reads another exercise file (none of the
+course's do) is not regraded when only that one changes; `grade-class --fresh` regrades
+everything.
 
 The cache is the grader's file, written after every learner process has ended, in the
 report folder; a file that is missing, unreadable or from another version is ignored and
@@ -32,20 +35,32 @@ _KEPT = ("passed", "failed")
 
 @cache
 def _grader() -> str:
-    """What grades a file: a verdict from a different grader is never reused."""
+    """What grades a file: a verdict from a different grader is never reused (a development
+    version keeps its number across changes, so the package's own sources count too)."""
     import keras
+    import numpy
 
-    from kfunc_lessons import __version__
+    import kfunc_lessons
     from kfunc_lessons.course.data_files import MANIFEST, data_dir, sha256
 
-    data = sha256((data_dir() / MANIFEST).read_bytes())
-    return f"{__version__} keras {keras.__version__} {keras.backend.backend()} data {data}"
+    package = Path(kfunc_lessons.__file__).parent
+    sources = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        sources.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
+    backend = keras.backend.backend()
+    library = __import__(backend) if backend in ("tensorflow", "jax", "torch") else None
+    return (f"{kfunc_lessons.__version__} {sources.hexdigest()[:16]} keras {keras.__version__} "
+            f"{backend} {getattr(library, '__version__', '?')} numpy {numpy.__version__} "
+            f"data {sha256((data_dir() / MANIFEST).read_bytes())}")
 
 
-def key(exercise_id: str, content: bytes) -> str:
-    """The key of a verdict on this exercise for a file holding ``content``."""
+def key(exercise_id: str, content: bytes, *context: str) -> str:
+    """The key of a verdict on this exercise for a file holding ``content``; ``context``:
+    whatever else the verdict depends on (the student, their folder's other files, the
+    limits)."""
     digest = hashlib.sha256()
-    for part in (_grader().encode(), exercise_id.encode(), content):
+    for part in (_grader().encode(), exercise_id.encode(), content,
+                 *(c.encode() for c in context)):
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
 
@@ -63,7 +78,7 @@ class VerdictCache:
     def _read(self) -> dict[str, dict]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except Exception:  # unreadable, not JSON, nested past the parser's depth: start over
             return {}
         if not isinstance(data, dict) or data.get("grader") != _grader():
             return {}
@@ -81,7 +96,7 @@ class VerdictCache:
                 result.picture = Picture.from_dict(entry["picture"])  # type: ignore[index]
             drawing = entry.get("drawing")  # type: ignore[union-attr]
             result.drawing = drawing if isinstance(drawing, str) else None
-        except (KeyError, TypeError, ValueError, AttributeError):
+        except Exception:  # an entry that does not read back is graded again
             return None
         self.reused += 1
         self._now[key] = result

@@ -80,10 +80,24 @@ def _uid_base() -> int:
     import tempfile
 
     base = int(os.environ.get("KFUNC_LEARNER_UID", _DEFAULT_UID_BASE))
-    folder = Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())
+    # In a folder of root's alone: in a world-writable one (/run/lock, /tmp) a learner could
+    # plant or remove a lock file and make two graders share a range.
+    folder = Path("/run" if Path("/run").is_dir() else tempfile.gettempdir()) / "kfunc-lessons"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o077:
+            raise PermissionError(f"{folder} is not a folder of root's alone")
+    except OSError as exc:
+        print(f"kfunc-lessons: learners' uids from {base} without a lock ({exc}): run one "
+              "grader at a time on this machine", file=sys.stderr)
+        return base
     for candidate in range(base, base + _RANGES * _RANGE, _RANGE):
-        fd = os.open(folder / f"kfunc-lessons-uids-{candidate}.lock",
-                     os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fd = os.open(folder / f"uids-{candidate}.lock",
+                         os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except OSError:
+            continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

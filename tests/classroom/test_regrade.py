@@ -76,3 +76,7 @@ def test_the_key_changes_with_the_exercise_and_every_byte_of_the_file():
     assert key("residual_add", code) == key("residual_add", code)
     assert key("residual_add", code) != key("residual_add", code + b" ")
     assert key("residual_add", code) != key("sequential_blocks", code)
+    # the student and their folder's other files count: the same bytes beside a planted
+    # keras.py in another student's folder must not hand that student's verdict over
+    assert key("residual_add", code, "alice", "h1") != key("residual_add", code, "bob", "h1")
+    assert key("residual_add", code, "alice", "h1") != key("residual_add", code, "alice", "h2")
