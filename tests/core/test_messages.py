@@ -175,7 +175,8 @@ def _others():
 
     class Scale(layers.Layer):  # no get_config(): Keras cannot rebuild it from its config
         def __init__(self, factor):
-            super().__init__()
+            # named, not numbered: a second Scale in the worker's process was 'scale_1'
+            super().__init__(name="scale")
             self.factor = factor
 
         def call(self, x):
