@@ -189,17 +189,14 @@ class Picture:
             dot.add_subgraph(cluster)
         return dot.to_string()
 
-    def _drawn(self, fmt: str) -> bytes:
-        return _draw(self.to_dot(), fmt)
-
     def svg(self) -> str:
         """The picture as SVG text (raises DiagramUnavailable without Graphviz)."""
-        text = self._drawn("svg").decode("utf-8")
+        text = _draw(self.to_dot(), "svg").decode("utf-8")
         return text[text.index("<svg"):]  # no XML prolog: the SVG can sit inside HTML
 
     def png(self) -> bytes:
         """The picture as a PNG image (raises DiagramUnavailable without Graphviz)."""
-        return self._drawn("png")
+        return _draw(self.to_dot(), "png")
 
 
 @lru_cache(maxsize=256)
