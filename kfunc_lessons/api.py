@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import math
-
 import keras
 
 from kfunc_lessons.core.compatibility import require_supported_versions
 from kfunc_lessons.core.engine import Task, run_check
-from kfunc_lessons.core.execute import LayerCopyError, ModelRunError, run_trace
-from kfunc_lessons.core.graph import canonical_graph
-from kfunc_lessons.core.keras_graph import UntraceableModel
 from kfunc_lessons.core.result import CheckResult
 from kfunc_lessons.course.catalogue import explain_error, explainer
 from kfunc_lessons.course.checking import check_exercise
-from kfunc_lessons.course.exercises import EXERCISES, hint_text, solution_source
-from kfunc_lessons.course.references import random_probe
+from kfunc_lessons.course.exercises import active_exercises, hint_text, solution_source
+from kfunc_lessons.course.references import live_reference
 
 require_supported_versions()  # before any grader code meets an older Keras
 
 
 def list_exercises() -> list[str]:
-    """The exercise ids, in teaching order."""
-    return [exercise.id for exercise in EXERCISES]
+    """The exercise ids, in teaching order (a teacher's own, where they are in use)."""
+    return [exercise.id for exercise in active_exercises()]
 
 
 def check(exercise_id: str, model: object) -> CheckResult:
@@ -57,20 +52,8 @@ def compare(reference_model: keras.Model, model: object, *, seed: int = 0,
         seed: seed of the random probe batch.
         batch: probe batch size; by default 8, or 2 for large inputs such as images.
     """
-    try:
-        graph = canonical_graph(reference_model)
-    except UntraceableModel as exc:
-        raise ValueError(f"the reference model cannot be traced: {exc}") from None
-    if batch is None:
-        biggest = max(math.prod(d or 1 for d in graph.nodes[i].shape) for i in graph.inputs)
-        batch = 2 if biggest > 10_000 else 8
-    probe = random_probe(graph, seed, batch)
-    try:
-        expected = run_trace(graph.trace, probe, lambda layer: None)
-    except (LayerCopyError, ModelRunError) as exc:
-        raise ValueError(f"the reference model cannot be run for grading: {exc}. Use built-in "
-                         "Keras layers, or give custom layers a get_config().") from None
-    task = Task("compare", graph, probe, expected, lambda layer: layer.get_weights(),
+    ref = live_reference(reference_model, seed, batch)
+    task = Task("compare", ref.graph, ref.probe, ref.expected, ref.weights_of,
                 explain=explainer(None))
     return run_check(task, model)
 

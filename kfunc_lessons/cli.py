@@ -57,10 +57,10 @@ def _console() -> Console:
 
 
 def cmd_list(args, console: Console) -> int:
-    from kfunc_lessons.course.exercises import EXERCISES
+    from kfunc_lessons.course.exercises import active_exercises
 
     table = Table("#", "id", "title")
-    for exercise in EXERCISES:
+    for exercise in active_exercises():
         table.add_row(f"{exercise.number:02d}", exercise.id, exercise.title)
     console.print(table)
     return EXIT_OK
@@ -100,7 +100,7 @@ def _write_diagram(result, path: Path) -> None:
 
 def cmd_grade(args, console: Console) -> int:
     from kfunc_lessons.classroom.grading import grade_directory
-    from kfunc_lessons.course.exercises import EXERCISES
+    from kfunc_lessons.course.exercises import active_exercises
 
     _check_point_ids(args.points)
     if args.format == "classroom50" and (problem := _not_whole(args.points)):
@@ -121,7 +121,7 @@ def cmd_grade(args, console: Console) -> int:
         results = list(grade_directory(directory, timeout=args.timeout, budget=args.budget))
     else:
         with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("Grading", total=len(EXERCISES))
+            task = progress.add_task("Grading", total=len(active_exercises()))
 
             def on_start(exercise):
                 progress.update(task, description=f"Grading {exercise.id}")
@@ -222,21 +222,27 @@ def cmd_autograder(args, console: Console) -> int:
     points = args.points_text
     if points:
         _check_point_ids(parse_points(points))
+    from kfunc_lessons.course.exercises import exercises_source
+
+    exercises = exercises_source()
     if args.platform == "classroom50":
         if points and (problem := _not_whole(parse_points(points))):
             console.print(problem, style="red", markup=False)
             return EXIT_USAGE
-        path = write_classroom50_autograder(args.out, points=points, timeout=args.timeout)
+        path = write_classroom50_autograder(args.out, points=points, timeout=args.timeout,
+                                            exercises=exercises)
         console.print(f"wrote {path}: commit it as CLASSROOM/autograder.py (or "
                       "CLASSROOM/autograders/SLUG/autograder.py) in the classroom's repository, "
                       'with the runtime\'s python set to "3.12"', markup=False)
         return EXIT_OK
     if args.platform == "gradescope":
         write_gradescope_zip(args.out, points=points, timeout=args.timeout,
-                             budget=args.budget, visibility=args.visibility)
+                             budget=args.budget, visibility=args.visibility,
+                             exercises=exercises)
         what = "upload it in Gradescope's Configure Autograder page (Zip file upload)"
     else:
-        Path(args.out).write_text(classroom_workflow(points=points, timeout=args.timeout))
+        Path(args.out).write_text(classroom_workflow(points=points, timeout=args.timeout,
+                                                     exercises=exercises))
         what = ("commit it as .github/workflows/classroom.yml in the assignment's template "
                 "repository")
     console.print(f"wrote {args.out}: {what}", markup=False)
@@ -390,6 +396,10 @@ def build_parser() -> argparse.ArgumentParser:
     solution = sub.add_parser("solution", help="the reference solution's code (opt-in)")
     solution.add_argument("exercise_id")
     solution.set_defaults(run=cmd_solution)
+    for command in sub.choices.values():
+        command.add_argument("--exercises", metavar="PATH_OR_MODULE",
+                             help="a teacher's own exercises: a .py file, a package folder "
+                             "or a module that defines EXERCISES (default: the course's)")
     return parser
 
 
@@ -406,6 +416,21 @@ def main(argv: list[str] | None = None) -> int:
         _start_backend_quietly(isolation=True)
     console = _console()
     from kfunc_lessons.course.exercises import UnknownExercise
+
+    if args.exercises is not None:
+        from kfunc_lessons.course.own_exercises import (
+            ExercisesError,
+            build_references,
+            load_exercises,
+        )
+
+        try:
+            load_exercises(args.exercises)
+            if grading:  # before any learner's code runs
+                build_references()
+        except ExercisesError as exc:
+            console.print(f"--exercises: {exc}", style="red", markup=False)
+            return EXIT_USAGE
 
     try:
         return args.run(args, console)

@@ -9,8 +9,11 @@ locally is what grades the class.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import shlex
+import tarfile
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -58,8 +61,10 @@ grader="${{KFUNC_LESSONS:-/opt/kfunc/bin/kfunc-lessons}}"
 results="$root/results/results.json"
 mkdir -p "$root/results"
 rm -f "$results"
+# A teacher's exercises hold their solutions: readable by the grader (root) alone.
+if [ -d "$root/source/teacher" ]; then chmod -R go-rwx "$root/source/teacher"; fi
 "$grader" grade "$root/submission" --format gradescope --output "$results" {options} \\
-    < /dev/null > "$root/results/grader-stdout.txt" 2> "$root/results/grader-stderr.txt"
+    {exercises}< /dev/null > "$root/results/grader-stdout.txt" 2> "$root/results/grader-stderr.txt"
 status=$?
 if [ "$status" -gt 1 ] || [ ! -s "$results" ]; then
     python3 - "$results" "$status" "$root/results/grader-stderr.txt" <<'PY'
@@ -99,7 +104,7 @@ jobs:
         run: |
           sudo apt-get update && sudo apt-get install -y graphviz
           pip install {requirement}
-      - name: Grade the exercises
+{exercises_step}      - name: Grade the exercises
         id: kfunc
         # As root, so that the students' code runs as a user of its own: it can neither
         # write the grader's output nor signal it. Only the file the grader wrote is read,
@@ -109,7 +114,7 @@ jobs:
           as_root=$([ "$(id -u)" = 0 ] || echo sudo)
           status=0
           $as_root "$(command -v kfunc-lessons)" grade exercises --format classroom \\
-            --base64 --output "$result"{options} < /dev/null > /dev/null || status=$?
+            --base64 --output "$result"{options}{exercises} < /dev/null > /dev/null || status=$?
           if [ "$status" -gt 1 ] || [ ! -s "$result" ]; then
             echo "::error::the grader itself failed (exit status $status)"
             exit 1
@@ -147,6 +152,8 @@ from pathlib import Path
 
 REQUIREMENT = {requirement!r}
 OPTIONS = {options!r}
+# The teacher's own exercises, when given: their module's files, by relative path.
+EXERCISES = {exercises!r}
 
 
 def grader():
@@ -180,11 +187,22 @@ def release_body(result):
     return "\\n".join(lines) + "\\n"
 
 
+def teacher_exercises(folder):
+    if not EXERCISES:
+        return []
+    for name, text in EXERCISES.items():
+        path = folder / "exercises" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return ["--exercises", str(folder / "exercises" / next(iter(EXERCISES)).split("/")[0])]
+
+
 def main():
     folder = Path(tempfile.mkdtemp(prefix="kfunc-", dir=os.environ.get("RUNNER_TEMP")))
     verdicts = folder / "result.json"
     done = subprocess.run(as_root([*grader(), "grade", ".", "--format", "classroom50",
-                                   "--output", str(verdicts), *OPTIONS]),
+                                   "--output", str(verdicts), *OPTIONS,
+                                   *teacher_exercises(folder)]),
                           stdin=subprocess.DEVNULL)
     if done.returncode > 1 or not verdicts.is_file():
         print("::error::the grader itself failed (exit status %d)" % done.returncode)
@@ -233,26 +251,41 @@ def _options(points: str | None, timeout: float | None, budget: float | None = N
     return "".join(f" {shlex.quote(o)}" for o in options)
 
 
+def _teacher_files(exercises: Path | None) -> dict[str, str]:
+    """A teacher's exercise module's files, by path relative to its parent folder."""
+    from kfunc_lessons.course.own_exercises import source_files
+
+    if exercises is None:
+        return {}
+    return {name: content.decode("utf-8") for name, content in source_files(exercises).items()}
+
+
 def write_gradescope_zip(out: Path | str, points: str | None = None,
                          timeout: float | None = None, budget: float | None = None,
-                         visibility: str = "visible") -> Path:
+                         visibility: str = "visible", exercises: Path | None = None) -> Path:
     """Write the zip Gradescope's "Zip file upload" takes: `setup.sh` and `run_autograder`
     at its root, executable. ``budget``: seconds a whole submission's code may run;
-    ``visibility``: when students see the tests (Gradescope's ``visibility``)."""
+    ``visibility``: when students see the tests (Gradescope's ``visibility``);
+    ``exercises``: a teacher's exercise module (file or package folder), carried in
+    ``teacher/`` and graded instead of the course's."""
     out = Path(out)
+    teacher = {f"teacher/{name}": text for name, text in _teacher_files(exercises).items()}
     files = {
         "setup.sh": GRADESCOPE_SETUP.format(requirement=shlex.quote(requirement()),
                                             pinned=" ".join(PROFILES[:-1])),
         "run_autograder": GRADESCOPE_RUN.format(
-            options=_options(points, timeout, budget, visibility).strip()),
+            options=_options(points, timeout, budget, visibility).strip(),
+            exercises=f'--exercises "$root/source/teacher/{exercises.name}" ' if teacher
+            else ""),
         "kfunc-lessons.json": json.dumps({"kfunc-lessons": __version__,
                                           "requirement": requirement()}, indent=2) + "\n",
         **{f"constraints/{name}.txt": constraints(name) for name in PROFILES},
+        **teacher,
     }
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():
             info = zipfile.ZipInfo(name)
-            mode = 0o644 if name.startswith("constraints/") else 0o755  # the scripts run
+            mode = 0o755 if name in ("setup.sh", "run_autograder") else 0o644  # these run
             info.external_attr = (0o100000 | mode) << 16  # a regular file
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, text)
@@ -260,20 +293,42 @@ def write_gradescope_zip(out: Path | str, points: str | None = None,
 
 
 def write_classroom50_autograder(folder: Path | str, points: str | None = None,
-                                 timeout: float | None = None) -> Path:
-    """Write ``autograder.py`` for Classroom 50 into ``folder``; return its path."""
+                                 timeout: float | None = None,
+                                 exercises: Path | None = None) -> Path:
+    """Write ``autograder.py`` for Classroom 50 into ``folder``; return its path.
+    ``exercises``: a teacher's exercise module, carried inside it."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     options = shlex.split(_options(points, timeout))
     path = folder / "autograder.py"
     path.write_text(CLASSROOM50_AUTOGRADER.format(version=__version__,
-                                                  requirement=requirement(), options=options))
+                                                  requirement=requirement(), options=options,
+                                                  exercises=_teacher_files(exercises)))
     path.chmod(0o755)
     return path
 
 
-def classroom_workflow(points: str | None = None, timeout: float | None = None) -> str:
-    """The workflow file (`.github/workflows/classroom.yml`) for a student repository."""
+_EXERCISES_STEP = """      - name: Write the teacher's exercises
+        run: |
+          echo {bundle} | base64 -d | tar -xz -C "$RUNNER_TEMP"
+"""
+
+
+def classroom_workflow(points: str | None = None, timeout: float | None = None,
+                       exercises: Path | None = None) -> str:
+    """The workflow file (`.github/workflows/classroom.yml`) for a student repository.
+    ``exercises``: a teacher's exercise module, carried inside it."""
+    step = option = ""
+    if exercises is not None:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            for name, text in _teacher_files(exercises).items():
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = len(text.encode()), 0o644
+                archive.addfile(info, io.BytesIO(text.encode()))
+        step = _EXERCISES_STEP.format(bundle=base64.b64encode(buffer.getvalue()).decode())
+        option = f' --exercises "$RUNNER_TEMP/{exercises.name}"'
     return CLASSROOM_WORKFLOW.format(version=__version__,
                                      requirement=shlex.quote(requirement()),
-                                     options=_options(points, timeout))
+                                     options=_options(points, timeout), exercises=option,
+                                     exercises_step=step)

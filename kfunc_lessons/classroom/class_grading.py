@@ -47,7 +47,8 @@ from kfunc_lessons.classroom.regrade import VerdictCache, key
 from kfunc_lessons.classroom.statistics import causes, histogram_svg, scores
 from kfunc_lessons.core.result import CheckResult
 from kfunc_lessons.core.safe_text import file_name
-from kfunc_lessons.course.exercises import EXERCISES
+from kfunc_lessons.course.exercises import active_exercises, exercises_source
+from kfunc_lessons.course.own_exercises import source_digest
 
 DEFAULT_MEMORY_LIMIT = 6 * 2**30  # bytes of address space per learner process
 
@@ -106,10 +107,13 @@ def self_check(*, timeout: float = DEFAULT_TIMEOUT,
     unless every one passes."""
     from kfunc_lessons.course.exercises import solution_source
 
+    solved = [e for e in active_exercises() if e.build_reference is None or e.solution]
     with tempfile.TemporaryDirectory(prefix="kfunc-self-check-") as folder:
-        for exercise in EXERCISES:
+        for exercise in solved:
             Path(folder, f"{exercise.slug}.py").write_text(solution_source(exercise.id))
-        results = list(grade_directory(folder, timeout=timeout, memory_limit=memory_limit))
+        results = [r for r in grade_directory(folder, timeout=timeout,
+                                              memory_limit=memory_limit)
+                   if r.exercise in {e.id for e in solved}]
     failed = [r for r in results if not r.passed]
     if failed:
         first = failed[0]
@@ -135,7 +139,7 @@ def _helpers(submission: Submission) -> str:
     return digest.hexdigest()
 
 
-def _reuse(submission: Submission, cache: VerdictCache, limits: str) -> dict[str, str]:
+def _reuse(submission: Submission, cache: VerdictCache, context: str) -> dict[str, str]:
     """Each exercise file's key; where the cache holds its verdict, the verdict takes the
     place of the file's code, which then does not run."""
     keys = {}
@@ -150,7 +154,7 @@ def _reuse(submission: Submission, cache: VerdictCache, limits: str) -> dict[str
             continue
         helpers = helpers or _helpers(submission)
         keys[exercise_id] = key(exercise_id, content, submission.name, relative.as_posix(),
-                                helpers, limits)
+                                helpers, context)
         stored = cache.get(keys[exercise_id])
         if stored is not None:
             submission.code[exercise_id] = stored
@@ -168,11 +172,13 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
     Raises:
         EnvironmentBroken: with ``check_first``, when the reference solutions fail here.
     """
-    load_references([e.id for e in EXERCISES])
+    load_references([e.id for e in active_exercises()])
     if check_first:
         self_check(timeout=timeout, memory_limit=memory_limit)
     students = students_in(Path(root))
     names = _unique_names(students)
+    # A verdict also depends on the limits, and on a teacher's exercises where in use.
+    context = f"{timeout} {memory_limit} {source_digest(exercises_source())}"
     submissions: dict[str, Submission] = {}
     keys: dict[str, dict[str, str]] = {}
     try:
@@ -180,7 +186,7 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
         for slot, (name, student) in enumerate(zip(names, students), start=1):
             submissions[name] = read_submission(student, user=sandbox.learner_user(slot))
             if cache is not None:
-                keys[name] = _reuse(submissions[name], cache, f"{timeout} {memory_limit}")
+                keys[name] = _reuse(submissions[name], cache, context)
 
         def grade(name: str) -> list[CheckResult]:
             results = grade_submission(submissions[name], timeout=timeout,
@@ -224,28 +230,29 @@ def render_report_html(report: ClassReport, feedback: dict[str, str] | None = No
     e = html.escape
     feedback = feedback or {}
     count = len(report.grades)
+    exercises = active_exercises()
     rates = "".join(
-        f"<tr><td>{e(x.id)}</td><td>{report.pass_rate(x.id):.0%}</td></tr>" for x in EXERCISES)
+        f"<tr><td>{e(x.id)}</td><td>{report.pass_rate(x.id):.0%}</td></tr>" for x in exercises)
     failures = []
-    for exercise in EXERCISES:
+    for exercise in exercises:
         items = "".join(f"<li>{n} × {e(text)}</li>"
                         for text, n in report.common_causes(exercise.id))
         if items:
             failures.append(f"<h3>{e(exercise.id)}</h3><ol>{items}</ol>")
-    header = "".join(f"<th>{e(x.id)}</th>" for x in EXERCISES)
+    header = "".join(f"<th>{e(x.id)}</th>" for x in exercises)
     rows = "".join(
         f"<tr><td>{_student_link(student, feedback)}</td>"
         + "".join(f'<td class="{r.status}">{e(r.heading)}</td>' for r in results)
         + f"<td>{sum(r.passed for r in results)}/{len(results)}</td></tr>"
         for student, results in report.grades.items())
-    histogram = histogram_svg(scores(report.grades), len(EXERCISES))
+    histogram = histogram_svg(scores(report.grades), len(exercises))
     reused = (f" {report.reused} verdicts reused from the last run (their files unchanged)."
               if report.reused else "")
     return (
         "<!doctype html><html lang=en><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
         f"<title>Class report</title><style>{_STYLE}</style>"
-        f"<h1>Class report</h1><p>{count} students, {len(EXERCISES)} exercises.{reused}</p>"
+        f"<h1>Class report</h1><p>{count} students, {len(exercises)} exercises.{reused}</p>"
         f"<h2>Pass rate per exercise</h2><table><tr><th>exercise</th><th>passed</th></tr>"
         f"{rates}</table>"
         f"<h2>Exercises passed per student</h2><figure>{histogram}</figure>"
@@ -296,7 +303,7 @@ def write_report(report: ClassReport, out: Path, points: Points = 1.0,
     gradebook, one total per student, the column named ``assignment``), one feedback page
     per student in ``feedback/``, and ``report.html``. Return the paths, in that order."""
     out.mkdir(parents=True, exist_ok=True)
-    ids = [e.id for e in EXERCISES]
+    ids = [e.id for e in active_exercises()]
     files = {"grades.csv": render_grades_csv(report.grades, ids, points),
              "canvas.csv": render_canvas_csv(report.grades, assignment, points),
              "moodle.csv": render_moodle_csv(report.grades, assignment, points)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from kfunc_lessons.classroom.private_copy import private_copy
 from kfunc_lessons.classroom.sandbox import LearnerUser
 from kfunc_lessons.core.result import CheckResult
 from kfunc_lessons.core.safe_text import file_name
-from kfunc_lessons.course.exercises import EXERCISES, Exercise
+from kfunc_lessons.course.exercises import Exercise, active_exercises
 
 
 def load_references(exercise_ids: list[str]) -> None:
@@ -66,16 +66,18 @@ class Submission:
         shutil.rmtree(self.workspace, ignore_errors=True)
 
 
-def read_submission(folder: Path, exercises: list[Exercise] = EXERCISES,
+def read_submission(folder: Path, exercises: Sequence[Exercise] | None = None,
                     user: LearnerUser | None = None) -> Submission:
-    """Copy ``folder`` privately and read its exercise files (never raises for what the
-    folder holds: a folder that cannot be copied is `Submission.error`)."""
+    """Copy ``folder`` privately and read the files of ``exercises`` (None: those in use);
+    never raises for what the folder holds: a folder that cannot be copied is
+    `Submission.error`."""
     submission = Submission(file_name(folder.name), Path(tempfile.mkdtemp(prefix="kfunc-")),
                             user=user)
     copied = private_copy(folder, submission.copy)
     submission.skipped, submission.error = copied.skipped, copied.error
     if copied.error is None:
-        submission.found = find_exercise_files(submission.copy, exercises)
+        submission.found = find_exercise_files(
+            submission.copy, active_exercises() if exercises is None else exercises)
         for exercise_id, relative in submission.found.files.items():
             submission.code[exercise_id] = _read(exercise_id, submission.copy / relative)
     sandbox.give_to(submission.workspace, user)
@@ -111,7 +113,7 @@ def _verdict(exercise_id: str, handover: Handover) -> CheckResult:
 def verdicts(submission: Submission, handovers: dict[str, Handover],
              on_start: Callable[[Exercise], None] | None = None) -> Iterator[CheckResult]:
     """The verdicts on a submission, in teaching order, computed here."""
-    for exercise in EXERCISES:
+    for exercise in active_exercises():
         if on_start is not None:
             on_start(exercise)
         if submission.error is not None:
@@ -185,7 +187,7 @@ def grade_directory(directory: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
     ``budget``: seconds all the files together may run (None: no limit; each file has
     ``timeout``).
     """
-    load_references([e.id for e in EXERCISES])
+    load_references([e.id for e in active_exercises()])
     submission = read_submission(Path(directory), user=sandbox.learner_user(0))
     try:
         results = grade_submission(submission, timeout=timeout, memory_limit=memory_limit,

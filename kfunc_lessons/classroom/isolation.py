@@ -160,11 +160,18 @@ def _hand_over(exercise_id: str, model: object, outdir: Path) -> None:
             _write_handover(outdir, {"handover": "model"})
             return
     # What cannot travel as a model (not one, code of the learner's own, a save that
-    # failed): its verdict, which the grader accepts only when it is not a pass.
+    # failed): its verdict, which the grader accepts only when it is not a pass. A teacher's
+    # exercise is not known here (this process never loads their module, which holds the
+    # solution): its verdict says what is wrong without the reference.
     from kfunc_lessons.course.checking import check_exercise as check
+    from kfunc_lessons.course.exercises import UnknownExercise
+    from kfunc_lessons.course.portable import untravelled
 
-    _write_handover(outdir, {"handover": "verdict",
-                             "result": check(exercise_id, model).to_dict()})
+    try:
+        result = check(exercise_id, model)
+    except UnknownExercise:
+        result = untravelled(exercise_id, model)
+    _write_handover(outdir, {"handover": "verdict", "result": result.to_dict()})
 
 
 @dataclass(frozen=True)
@@ -208,6 +215,7 @@ def _learner_process(jobs: list[Job], workdir: str, outdir: str, memory_limit: i
 
 
 # ---- the grading process ------------------------------------------------------------------
+
 
 def _error(exercise_id: str, message: str) -> Handover:
     return Handover(result=CheckResult(exercise_id, "error", message, step="run"))

@@ -90,6 +90,20 @@ def run_check(task: Task, model: object) -> CheckResult:
     raise AssertionError("the pipeline ends with a verdict")  # pragma: no cover
 
 
+def model_problem(name: str, model: object) -> CheckResult | None:
+    """What is wrong with ``model`` before any reference is looked at (not attempted, not a
+    Keras model, a graph that cannot be read), or None."""
+    try:
+        if model is Ellipsis:
+            _pipeline(None, model, {})  # the not-attempted verdict, worded once
+        _as_graph(model)
+    except Verdict as verdict:
+        return CheckResult(name, **verdict.result)
+    except Exception:  # an object that answers oddly: the full check says more
+        return None
+    return None
+
+
 def _explained(task: Task, model: object, seen: dict, verdict: Verdict) -> CheckResult:
     """The verdict, explained: a known mistake named, the picture of where it differs."""
     result = CheckResult(task.name, **verdict.result)

@@ -1,9 +1,15 @@
-"""The nine graded exercises: ids, titles, layered hints, and what each one insists on."""
+"""The graded exercises: ids, titles, layered hints, and what each one insists on.
+
+The course's nine are `EXERCISES`; a teacher's own replace them for a run
+(`kfunc_lessons.course.own_exercises`), and every grader looks exercises up here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kfunc_lessons.core.rules import Requirement, Rules
@@ -34,6 +40,11 @@ class Exercise:
         frozen: names of the reference's layers that must be frozen (``trainable=False``)
             in the learner's model.
         drop: names of the starter's layers that the learner's model must no longer hold.
+        build_reference: a teacher's exercise: a function returning the reference model,
+            right by definition, with the weights to grade against (the course's nine leave
+            it None: their weights and outputs are stored).
+        solution: a teacher's exercise: the solution's code, a script that defines
+            ``model``; `kfunc-lessons solution` shows it and grading's self-check runs it.
     """
 
     id: str
@@ -46,6 +57,9 @@ class Exercise:
     keep_trained: tuple[str, ...] = ()
     frozen: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
+    build_reference: Callable[[], keras.Model] | None = field(default=None, compare=False,
+                                                              repr=False)
+    solution: str | None = field(default=None, repr=False)
 
     def must_keep(self, layer_name: str) -> bool:
         """Whether the reference layer ``layer_name`` must carry its trained weights, unchanged,
@@ -65,7 +79,8 @@ class Exercise:
         return f"{self.number:02d}_{self.id}"
 
 
-def _must_be_sequential(model: keras.Model, _graph: CanonicalGraph) -> str | None:
+def must_be_sequential(model: keras.Model, _graph: CanonicalGraph) -> str | None:
+    """A requirement: the model is a ``keras.Sequential``."""
     import keras
 
     if isinstance(model, keras.Sequential):
@@ -74,7 +89,8 @@ def _must_be_sequential(model: keras.Model, _graph: CanonicalGraph) -> str | Non
             f"{type(model).__name__}. Build it as keras.Sequential([keras.Input(...), ...]).")
 
 
-def _must_be_functional(model: keras.Model, _graph: CanonicalGraph) -> str | None:
+def must_be_functional(model: keras.Model, _graph: CanonicalGraph) -> str | None:
+    """A requirement: the model is built with the Functional API, not a ``keras.Sequential``."""
     import keras
 
     if not isinstance(model, keras.Sequential):
@@ -94,7 +110,7 @@ EXERCISES: tuple[Exercise, ...] = (
             "keras.Sequential([keras.Input(shape=(10,)), layers.Dense(64, activation='relu'), "
             "layers.Dense(10, activation='softmax')])",
         ),
-        requirement=_must_be_sequential,
+        requirement=must_be_sequential,
     ),
     Exercise(
         "functional_equivalent", 2, "The same model, Functional",
@@ -105,7 +121,7 @@ EXERCISES: tuple[Exercise, ...] = (
             "hidden = layers.Dense(64, activation='relu')(inputs); "
             "outputs = layers.Dense(10, activation='softmax')(hidden)",
         ),
-        requirement=_must_be_functional,
+        requirement=must_be_functional,
     ),
     Exercise(
         "residual_add", 3, "A residual add with a projection shortcut",
@@ -117,7 +133,7 @@ EXERCISES: tuple[Exercise, ...] = (
             "merged = layers.add([hidden, layers.Dense(64)(inputs)]); then "
             "Dense(10, softmax) on merged.",
         ),
-        requirement=_must_be_functional,
+        requirement=must_be_functional,
     ),
     Exercise(
         "sequential_blocks", 4, "Reusable Sequential blocks",
@@ -139,7 +155,7 @@ EXERCISES: tuple[Exercise, ...] = (
             "merged = layers.add([h, trained.get_layer('middle')(h)]); "
             "outputs = trained.get_layer('classifier')(merged)",
         ),
-        requirement=_must_be_functional,
+        requirement=must_be_functional,
         inject_weights=False,
     ),
     Exercise(
@@ -187,14 +203,32 @@ EXERCISES: tuple[Exercise, ...] = (
             "x = layers.Dense(32, activation='relu')(x); "
             "outputs = layers.Dense(2, activation='softmax')(x)",
         ),
-        requirement=_must_be_functional,
+        requirement=must_be_functional,
         keep_trained=NEW_HEAD_BACKBONE,
         frozen=NEW_HEAD_BACKBONE,
         drop=("digit",),
     ),
 )
 
-_BY_ID = {exercise.id: exercise for exercise in EXERCISES}
+_active: dict[str, Exercise] = {exercise.id: exercise for exercise in EXERCISES}
+_source: list[Path] = []  # where the exercises in use came from, when a teacher's
+
+
+def active_exercises() -> tuple[Exercise, ...]:
+    """The exercises graded now, in teaching order: the course's, or a teacher's own."""
+    return tuple(_active.values())
+
+
+def exercises_source() -> Path | None:
+    """The file or package folder the exercises in use came from (None: the course's)."""
+    return _source[0] if _source else None
+
+
+def use_exercises(exercises: Sequence[Exercise], source: Path | None = None) -> None:
+    """Grade ``exercises`` from now on, in this process (the course's: `EXERCISES`)."""
+    _active.clear()
+    _active.update((exercise.id, exercise) for exercise in exercises)
+    _source[:] = [source] if source is not None else []
 
 
 class UnknownExercise(KeyError):
@@ -207,9 +241,9 @@ class UnknownExercise(KeyError):
 def get_exercise(exercise_id: str) -> Exercise:
     """The exercise with this id, or UnknownExercise naming the valid ids."""
     try:
-        return _BY_ID[exercise_id]
+        return _active[exercise_id]
     except (KeyError, TypeError):
-        valid = ", ".join(_BY_ID)
+        valid = ", ".join(_active)
         raise UnknownExercise(f"No exercise {exercise_id!r}. Valid ids: {valid}.") from None
 
 
@@ -221,6 +255,11 @@ def hint_text(exercise_id: str, level: int = 1) -> str:
 
 
 def solution_source(exercise_id: str) -> str:
-    """The reference solution's code for an exercise."""
-    get_exercise(exercise_id)
+    """The reference solution's code for an exercise (UnknownExercise for a teacher's
+    exercise that came without one)."""
+    exercise = get_exercise(exercise_id)
+    if exercise.solution is not None:
+        return exercise.solution
+    if exercise.build_reference is not None:
+        raise UnknownExercise(f"The exercise {exercise_id!r} came without a solution.")
     return (resources.files("kfunc_lessons.course.solutions") / f"{exercise_id}.py").read_text()

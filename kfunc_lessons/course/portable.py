@@ -86,18 +86,45 @@ def layers_with_code(model) -> list[str]:
     return names
 
 
+_CANNOT_REBUILD = ("Graders rebuild your model from its saved configuration without running "
+                   "any code, so they cannot grade it: use Keras's built-in layers "
+                   "(keras.layers.Add(), Activation(...), ...) instead.")
+
+
+def _code_named(model) -> str:
+    return ", ".join(f"'{name}'" for name in layers_with_code(model)) or "of your model"
+
+
 def refuse_code(result: CheckResult, model) -> CheckResult:
     """``result`` unchanged, unless it is a pass for a model holding code: then the failed
     verdict every grader gives such a model."""
     if not result.passed or only_builtin_objects(model := as_graph(model)):
         return result
-    named = ", ".join(f"'{name}'" for name in layers_with_code(model)) or "of your model"
     return CheckResult(
         result.exercise, "failed",
-        f"Your model computes what the exercise asks, but layer(s) {named} run Python code "
-        "of your own (a Lambda, a custom layer class or function). Graders rebuild your "
-        "model from its saved configuration without running any code, so they cannot "
-        "grade it: use Keras's built-in layers (keras.layers.Add(), Activation(...), ...) "
-        "instead.", step="portable", details=[*result.details, f"Learn more: {LESSON_SECTION}"],
+        f"Your model computes what the exercise asks, but layer(s) {_code_named(model)} run "
+        f"Python code of your own (a Lambda, a custom layer class or function). "
+        f"{_CANNOT_REBUILD}", step="portable",
+        details=[*result.details, f"Learn more: {LESSON_SECTION}"],
         max_abs_diff=result.max_abs_diff, tolerance=result.tolerance,
         learn_more=LESSON_SECTION)
+
+
+def untravelled(exercise_id: str, model) -> CheckResult:
+    """The verdict on a model that could not travel to the grader, for a process that may
+    not see the exercise's reference (a teacher's exercise: its reference is their
+    solution), so said without comparing it to anything."""
+    from kfunc_lessons.core.engine import model_problem
+
+    if (problem := model_problem(exercise_id, model)) is not None:
+        return problem
+    model = as_graph(model)
+    if not only_builtin_objects(model):
+        return CheckResult(
+            exercise_id, "failed", f"Layer(s) {_code_named(model)} of your model run Python "
+            f"code of your own (a Lambda, a custom layer class or function). {_CANNOT_REBUILD}",
+            step="portable", details=[f"Learn more: {LESSON_SECTION}"],
+            learn_more=LESSON_SECTION)
+    return CheckResult(exercise_id, "error", "your model could not be saved to hand it to the "
+                       "grader; rebuild it with keras.Model(inputs, outputs) and built-in "
+                       "layers.", step="run")

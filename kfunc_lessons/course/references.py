@@ -1,6 +1,6 @@
-"""Stored reference data: probe batches, reference weights and expected outputs.
+"""Reference data: probe batches, reference weights and expected outputs.
 
-Each exercise ships ``data/<id>.npz`` (no pickles, checksummed: see
+Each of the course's exercises ships ``data/<id>.npz`` (no pickles, checksummed: see
 `kfunc_lessons.course.data_files`). ``python -m kfunc_lessons.rebuild`` rebuilds the files
 from the reference solutions; a test proves the stored files match a rebuild.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,8 +17,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from kfunc_lessons.core.execute import run_trace
+from kfunc_lessons.core.execute import LayerCopyError, ModelRunError, run_trace
 from kfunc_lessons.core.graph import CanonicalGraph, canonical_graph
+from kfunc_lessons.core.keras_graph import UntraceableModel
 from kfunc_lessons.course.data_files import MANIFEST, data_dir, load_npz, sha256
 from kfunc_lessons.course.exercises import EXERCISES, get_exercise, solution_source
 from kfunc_lessons.course.starters import STARTERS
@@ -47,9 +49,47 @@ class Reference:
         return self.weights.get(id(layer))
 
 
+def live_reference(model: keras.Model, seed: int, batch: int | None = None) -> Reference:
+    """The reference a live model makes, right by definition: its own weights, a seeded
+    random probe batch (``batch``: by default 8, or 2 for large inputs such as images) and
+    its outputs on it. ValueError, in words, for a model that cannot be traced or run."""
+    try:
+        graph = canonical_graph(model)
+    except UntraceableModel as exc:
+        raise ValueError(f"the reference model cannot be traced: {exc}") from None
+    if batch is None:
+        biggest = max(math.prod(d or 1 for d in graph.nodes[i].shape) for i in graph.inputs)
+        batch = 2 if biggest > 10_000 else PROBE_BATCH
+    probe = random_probe(graph, seed, batch)
+    try:
+        expected = run_trace(graph.trace, probe, lambda layer: None)
+    except (LayerCopyError, ModelRunError) as exc:
+        raise ValueError(f"the reference model cannot be run for grading: {exc}. Use built-in "
+                         "Keras layers, or give custom layers a get_config().") from None
+    weights = {id(owner): owner.get_weights() for owner in graph.owners()}
+    return Reference(graph, weights, probe, expected)
+
+
+def _built(exercise) -> Reference:
+    """A teacher's exercise: the reference its ``build_reference`` returns, seeded by its
+    number so that every run builds the same one."""
+    keras.utils.set_random_seed(1000 + exercise.number)
+    try:
+        model = exercise.build_reference()
+    except Exception as exc:
+        raise ValueError(f"build_reference() failed: {type(exc).__name__}: {exc}") from None
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"build_reference() returned {type(model).__name__}, not a keras.Model")
+    return live_reference(model, seed=exercise.number)
+
+
 @cache
 def reference(exercise_id: str) -> Reference:
-    """The reference for an exercise, built once per process from stored data."""
+    """The reference for an exercise, built once per process: from stored data for the
+    course's, from ``build_reference`` for a teacher's."""
+    exercise = get_exercise(exercise_id)
+    if exercise.build_reference is not None:
+        return _built(exercise)
     data = load_npz(exercise_id)
     graph = canonical_graph(build_solution(exercise_id))
     weights = {

@@ -43,7 +43,7 @@ def _unpacked_autograder(tmp_path, **options) -> Path:
             "constraints/colab.txt", "constraints/latest.txt", "constraints/oldest.txt",
             "kfunc-lessons.json", "run_autograder", "setup.sh"]
         for info in zipped.infolist():
-            script = not info.filename.startswith("constraints/")
+            script = info.filename in ("setup.sh", "run_autograder")
             assert stat.S_IMODE(info.external_attr >> 16) == (0o755 if script else 0o644)
         zipped.extractall(source)
     return source
