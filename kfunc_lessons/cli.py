@@ -241,8 +241,7 @@ def cmd_autograder(args, console: Console) -> int:
                              exercises=exercises)
         what = "upload it in Gradescope's Configure Autograder page (Zip file upload)"
     else:
-        Path(args.out).write_text(classroom_workflow(points=points, timeout=args.timeout,
-                                                     exercises=exercises))
+        Path(args.out).write_text(classroom_workflow(points=points, timeout=args.timeout))
         what = ("commit it as .github/workflows/classroom.yml in the assignment's template "
                 "repository")
     console.print(f"wrote {args.out}: {what}", markup=False)
@@ -407,13 +406,15 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kfunc-lessons`` console script."""
     args = build_parser().parse_args(argv)
     grading = args.run in (cmd_check, cmd_grade, cmd_grade_class)
-    if grading:  # list, hint, solution and autograder answer from the course data: no Keras
+    # A teacher's references are built before any grading, and before a set-up carries them.
+    building = grading or (args.run is cmd_autograder and args.exercises is not None)
+    if building:  # list, hint, solution and autograder answer from the course data: no Keras
         from kfunc_lessons.core.compatibility import version_problem
 
         if problem := version_problem():
             print(problem, file=sys.stderr)
             return EXIT_USAGE
-        _start_backend_quietly(isolation=True)
+        _start_backend_quietly(isolation=grading)
     console = _console()
     from kfunc_lessons.course.exercises import UnknownExercise
 
@@ -425,8 +426,12 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         try:
+            if getattr(args, "platform", None) == "classroom":
+                raise ExercisesError("the Actions workflow lives in the students' own "
+                                     "repositories, where they could read your exercises; "
+                                     "use the classroom50 or gradescope set-up")
             load_exercises(args.exercises)
-            if grading:  # before any learner's code runs
+            if building:  # before any learner's code runs
                 build_references()
         except ExercisesError as exc:
             console.print(f"--exercises: {exc}", style="red", markup=False)

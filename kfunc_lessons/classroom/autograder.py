@@ -10,10 +10,8 @@ locally is what grades the class.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import shlex
-import tarfile
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -104,7 +102,7 @@ jobs:
         run: |
           sudo apt-get update && sudo apt-get install -y graphviz
           pip install {requirement}
-{exercises_step}      - name: Grade the exercises
+      - name: Grade the exercises
         id: kfunc
         # As root, so that the students' code runs as a user of its own: it can neither
         # write the grader's output nor signal it. Only the file the grader wrote is read,
@@ -114,7 +112,7 @@ jobs:
           as_root=$([ "$(id -u)" = 0 ] || echo sudo)
           status=0
           $as_root "$(command -v kfunc-lessons)" grade exercises --format classroom \\
-            --base64 --output "$result"{options}{exercises} < /dev/null > /dev/null || status=$?
+            --base64 --output "$result"{options} < /dev/null > /dev/null || status=$?
           if [ "$status" -gt 1 ] || [ ! -s "$result" ]; then
             echo "::error::the grader itself failed (exit status $status)"
             exit 1
@@ -142,6 +140,7 @@ CLASSROOM50_AUTOGRADER = """#!/usr/bin/env python3
 # and $GITHUB_OUTPUT's status and summary. It exits 0 when it graded, whatever the verdicts,
 # and 1 when the grader itself failed (the runner then records an error, not a score).
 
+import base64
 import json
 import os
 import shutil
@@ -152,7 +151,7 @@ from pathlib import Path
 
 REQUIREMENT = {requirement!r}
 OPTIONS = {options!r}
-# The teacher's own exercises, when given: their module's files, by relative path.
+# The teacher's own exercises, when given: their module's files (base64), by relative path.
 EXERCISES = {exercises!r}
 
 
@@ -190,10 +189,14 @@ def release_body(result):
 def teacher_exercises(folder):
     if not EXERCISES:
         return []
-    for name, text in EXERCISES.items():
+    try:  # it holds the teacher's solutions: root's and the runner's alone
+        os.chmod(__file__, 0o600)
+    except OSError:
+        pass
+    for name, data in EXERCISES.items():
         path = folder / "exercises" / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(base64.b64decode(data))
     return ["--exercises", str(folder / "exercises" / next(iter(EXERCISES)).split("/")[0])]
 
 
@@ -251,32 +254,31 @@ def _options(points: str | None, timeout: float | None, budget: float | None = N
     return "".join(f" {shlex.quote(o)}" for o in options)
 
 
-def _teacher_files(exercises: Path | None) -> dict[str, str]:
+def _teacher_files(exercises: Path | str | None) -> dict[str, bytes]:
     """A teacher's exercise module's files, by path relative to its parent folder."""
     from kfunc_lessons.course.own_exercises import source_files
 
-    if exercises is None:
-        return {}
-    return {name: content.decode("utf-8") for name, content in source_files(exercises).items()}
+    return {} if exercises is None else source_files(Path(exercises))
 
 
 def write_gradescope_zip(out: Path | str, points: str | None = None,
                          timeout: float | None = None, budget: float | None = None,
-                         visibility: str = "visible", exercises: Path | None = None) -> Path:
+                         visibility: str = "visible",
+                         exercises: Path | str | None = None) -> Path:
     """Write the zip Gradescope's "Zip file upload" takes: `setup.sh` and `run_autograder`
     at its root, executable. ``budget``: seconds a whole submission's code may run;
     ``visibility``: when students see the tests (Gradescope's ``visibility``);
     ``exercises``: a teacher's exercise module (file or package folder), carried in
     ``teacher/`` and graded instead of the course's."""
     out = Path(out)
-    teacher = {f"teacher/{name}": text for name, text in _teacher_files(exercises).items()}
+    teacher = {f"teacher/{name}": data for name, data in _teacher_files(exercises).items()}
     files = {
         "setup.sh": GRADESCOPE_SETUP.format(requirement=shlex.quote(requirement()),
                                             pinned=" ".join(PROFILES[:-1])),
         "run_autograder": GRADESCOPE_RUN.format(
             options=_options(points, timeout, budget, visibility).strip(),
-            exercises=f'--exercises "$root/source/teacher/{exercises.name}" ' if teacher
-            else ""),
+            exercises=f'--exercises "$root/source/teacher/"{shlex.quote(Path(exercises).name)} '
+            if teacher else ""),
         "kfunc-lessons.json": json.dumps({"kfunc-lessons": __version__,
                                           "requirement": requirement()}, indent=2) + "\n",
         **{f"constraints/{name}.txt": constraints(name) for name in PROFILES},
@@ -294,41 +296,26 @@ def write_gradescope_zip(out: Path | str, points: str | None = None,
 
 def write_classroom50_autograder(folder: Path | str, points: str | None = None,
                                  timeout: float | None = None,
-                                 exercises: Path | None = None) -> Path:
+                                 exercises: Path | str | None = None) -> Path:
     """Write ``autograder.py`` for Classroom 50 into ``folder``; return its path.
-    ``exercises``: a teacher's exercise module, carried inside it."""
+    ``exercises``: a teacher's exercise module, carried inside it (commit it to the
+    classroom's repository, which students cannot read)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     options = shlex.split(_options(points, timeout))
     path = folder / "autograder.py"
     path.write_text(CLASSROOM50_AUTOGRADER.format(version=__version__,
                                                   requirement=requirement(), options=options,
-                                                  exercises=_teacher_files(exercises)))
+                                                  exercises={
+        name: base64.b64encode(data).decode() for name, data in _teacher_files(exercises).items()}))
     path.chmod(0o755)
     return path
 
 
-_EXERCISES_STEP = """      - name: Write the teacher's exercises
-        run: |
-          echo {bundle} | base64 -d | tar -xz -C "$RUNNER_TEMP"
-"""
-
-
-def classroom_workflow(points: str | None = None, timeout: float | None = None,
-                       exercises: Path | None = None) -> str:
-    """The workflow file (`.github/workflows/classroom.yml`) for a student repository.
-    ``exercises``: a teacher's exercise module, carried inside it."""
-    step = option = ""
-    if exercises is not None:
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-            for name, text in _teacher_files(exercises).items():
-                info = tarfile.TarInfo(name)
-                info.size, info.mode = len(text.encode()), 0o644
-                archive.addfile(info, io.BytesIO(text.encode()))
-        step = _EXERCISES_STEP.format(bundle=base64.b64encode(buffer.getvalue()).decode())
-        option = f' --exercises "$RUNNER_TEMP/{exercises.name}"'
+def classroom_workflow(points: str | None = None, timeout: float | None = None) -> str:
+    """The workflow file (`.github/workflows/classroom.yml`) for a student repository. It
+    carries no teacher's exercises: it lives in the students' repositories, where they could
+    read them."""
     return CLASSROOM_WORKFLOW.format(version=__version__,
                                      requirement=shlex.quote(requirement()),
-                                     options=_options(points, timeout), exercises=option,
-                                     exercises_step=step)
+                                     options=_options(points, timeout))

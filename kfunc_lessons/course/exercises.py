@@ -6,6 +6,7 @@ The course's nine are `EXERCISES`; a teacher's own replace them for a run
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -225,10 +226,18 @@ def exercises_source() -> Path | None:
 
 
 def use_exercises(exercises: Sequence[Exercise], source: Path | None = None) -> None:
-    """Grade ``exercises`` from now on, in this process (the course's: `EXERCISES`)."""
+    """Grade ``exercises`` from now on, in this process (the course's: `EXERCISES`);
+    ``source``: the module they came from, which a teacher's exercises need (what grades a
+    file is then known by it). `kfunc_lessons.course.own_exercises.load_exercises` calls
+    this."""
+    if source is None and any(e.build_reference is not None for e in exercises):
+        raise ValueError("a teacher's exercises are used with the module they came from")
     _active.clear()
     _active.update((exercise.id, exercise) for exercise in exercises)
     _source[:] = [source] if source is not None else []
+    references = sys.modules.get("kfunc_lessons.course.references")  # not imported: no Keras
+    if references is not None:  # those built for the exercises in use before
+        references.reference.cache_clear()
 
 
 class UnknownExercise(KeyError):

@@ -12,8 +12,9 @@ any learner's code runs.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import importlib.util
+import os
+import stat
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -25,32 +26,79 @@ class ExercisesError(ValueError):
     """The teacher's exercise module cannot be used; the message says why, in one line."""
 
 
-def _import(spec: str) -> tuple[ModuleType, Path]:
-    """The module ``spec`` names (a ``.py`` file, a package folder, or a module name) and
-    the file or folder it lives in."""
-    path = Path(spec)
-    if path.suffix == ".py" or path.is_dir():
-        init = path / "__init__.py" if path.is_dir() else path
-        if not init.is_file():
-            raise ExercisesError(f"{spec}: no such file" if not path.is_dir() else
-                                 f"{spec}: a folder of exercises needs an __init__.py")
-        name = path.resolve().stem if not path.is_dir() else path.resolve().name
-        found = importlib.util.spec_from_file_location(
-            name, init, submodule_search_locations=[str(path)] if path.is_dir() else None)
-        module = importlib.util.module_from_spec(found)
-        sys.modules[name] = module  # so that its dataclasses and relative imports resolve
-        try:
-            found.loader.exec_module(module)
-        except Exception as exc:
-            sys.modules.pop(name, None)
-            raise ExercisesError(f"{spec} failed to import: {type(exc).__name__}: {exc}") from None
-        return module, path.resolve()
+def _exec(name: str, init: Path, package: Path | None) -> ModuleType:
+    found = importlib.util.spec_from_file_location(
+        name, init, submodule_search_locations=[str(package)] if package else None)
+    module = importlib.util.module_from_spec(found)
+    sys.modules[name] = module  # so that its dataclasses and relative imports resolve
+    writes, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no .pyc beside it
     try:
-        module = importlib.import_module(spec)
+        found.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    finally:
+        sys.dont_write_bytecode = writes
+    return module
+
+
+def _import(spec: str) -> tuple[ModuleType, Path]:
+    """The module ``spec`` names (a ``.py`` file, a package folder, or a top-level module
+    name) and the file or folder it lives in."""
+    path = Path(spec)
+    if path.suffix != ".py" and not path.is_dir():
+        if "." in spec or not spec.isidentifier():
+            raise ExercisesError(f"{spec}: give a .py file, a package folder, or a top-level "
+                                 "module's name")
+        try:
+            found = importlib.util.find_spec(spec)
+        except Exception as exc:
+            raise ExercisesError(f"{spec} cannot be found: {type(exc).__name__}: {exc}") \
+                from None
+        if found is None or not found.origin or not found.origin.endswith(".py"):
+            raise ExercisesError(f"{spec}: no module of Python source by that name")
+        path = Path(found.origin)
+        path = path.parent if path.name == "__init__.py" else path
+    init = path / "__init__.py" if path.is_dir() else path
+    if not init.is_file():
+        raise ExercisesError(f"{spec}: a folder of exercises needs an __init__.py"
+                             if path.is_dir() else f"{spec}: no such file")
+    path = path.resolve()
+    # A name of its own, so that a file called keras.py or json.py replaces nothing.
+    name = "_kfunc_exercises_" + hashlib.sha256(str(path).encode()).hexdigest()[:12]
+    try:
+        module = _exec(name, init.resolve(), path if path.is_dir() else None)
     except Exception as exc:
-        raise ExercisesError(f"{spec} cannot be imported: {type(exc).__name__}: {exc}") from None
-    where = Path(module.__file__)
-    return module, where.parent if where.name == "__init__.py" else where
+        raise ExercisesError(f"{spec} failed to import: {type(exc).__name__}: {exc}") from None
+    return module, path
+
+
+def _problem(exercise: Exercise, course: dict[str, Exercise], seen: set[str]) -> str | None:
+    """What makes one of a teacher's exercises unusable, or None."""
+    if not isinstance(exercise.id, str) or not exercise.id.isidentifier():
+        return "an id is a Python identifier, such as my_model"
+    if exercise.id.lower() in seen:
+        return "is listed twice (ids are told apart without regard to case)"
+    if exercise.id in course:
+        if exercise != course[exercise.id] or exercise.build_reference is not None:
+            return "is the course's id: give your exercise an id of its own"
+        return None
+    if exercise.id.lower() in {i.lower() for i in course}:
+        return "differs from a course id only in case"
+    if not callable(exercise.build_reference):
+        return "has no build_reference: give a function that returns the reference model"
+    if isinstance(exercise.number, bool) or not isinstance(exercise.number, int) \
+            or exercise.number < 0:
+        return "needs a whole number (its files are named NN_id)"
+    if not isinstance(exercise.title, str):
+        return "needs a title (a string)"
+    hints = exercise.hints
+    if isinstance(hints, str) or not isinstance(hints, (list, tuple)) or not hints \
+            or not all(isinstance(h, str) for h in hints):
+        return "needs hints: a tuple of strings, gentle first"
+    if exercise.solution is not None and not isinstance(exercise.solution, str):
+        return "has a solution that is not a string of code"
+    return None
 
 
 def _checked(module: ModuleType, spec: str) -> tuple[Exercise, ...]:
@@ -64,21 +112,24 @@ def _checked(module: ModuleType, spec: str) -> tuple[Exercise, ...]:
         if not isinstance(exercise, Exercise):
             raise ExercisesError(f"{spec}: EXERCISES holds {type(exercise).__name__}, not an "
                                  "Exercise")
-        where = f"{spec}: exercise {exercise.id!r}"
-        if not isinstance(exercise.id, str) or not exercise.id.isidentifier():
-            raise ExercisesError(f"{where}: an id is a Python identifier, such as my_model")
-        if exercise.id in seen:
-            raise ExercisesError(f"{where} is listed twice")
-        seen.add(exercise.id)
-        if exercise.id in course and exercise != course[exercise.id]:
-            raise ExercisesError(f"{where} is the course's id: give your exercise an id of "
-                                 "its own")
-        if exercise.id not in course and not callable(exercise.build_reference):
-            raise ExercisesError(f"{where} has no build_reference: give a function that "
-                                 "returns the reference model")
-        if not exercise.hints or not all(isinstance(h, str) for h in exercise.hints):
-            raise ExercisesError(f"{where} needs at least one hint (a tuple of strings)")
+        if problem := _problem(exercise, course, seen):
+            raise ExercisesError(f"{spec}: exercise {exercise.id!r} {problem}"
+                                 if not problem.startswith("an id") else
+                                 f"{spec}: exercise {exercise.id!r}: {problem}")
+        seen.add(exercise.id.lower())
     return tuple(exercises)
+
+
+def readable_by_others(source: Path) -> list[str]:
+    """The files of a teacher's module that a user with no groups (a learner's, when the
+    grader is root) could read: readable by others, in folders others may pass through."""
+    def reachable(path: Path) -> bool:
+        return all(p.stat().st_mode & stat.S_IXOTH for p in path.parents)
+
+    files = [source] if source.is_file() else [
+        p for p in source.rglob("*") if p.is_file()]
+    return [str(p) for p in files
+            if p.stat().st_mode & stat.S_IROTH and reachable(p)]
 
 
 def load_exercises(spec: str | Path) -> tuple[Exercise, ...]:
@@ -86,10 +137,12 @@ def load_exercises(spec: str | Path) -> tuple[Exercise, ...]:
     process; ExercisesError, in one line, when they cannot be used."""
     module, source = _import(str(spec))
     exercises = _checked(module, str(spec))
+    if os.name == "posix" and os.geteuid() == 0 and (exposed := readable_by_others(source)):
+        raise ExercisesError(
+            f"{exposed[0]} can be read by other users: the students' code, run as users of "
+            "their own, could read your reference. Make it root's alone: chmod -R go-rwx "
+            f"{source}")
     use_exercises(exercises, source)
-    references = sys.modules.get("kfunc_lessons.course.references")  # not imported: no Keras
-    if references is not None:  # built for the exercises in use before
-        references.reference.cache_clear()
     return exercises
 
 

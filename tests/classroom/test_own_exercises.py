@@ -14,11 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from kfunc_lessons.classroom.autograder import (
-    classroom_workflow,
-    write_classroom50_autograder,
-    write_gradescope_zip,
-)
+from kfunc_lessons.classroom.autograder import write_classroom50_autograder, write_gradescope_zip
 from kfunc_lessons.cli import main
 from kfunc_lessons.course.exercises import EXERCISES, active_exercises, use_exercises
 from kfunc_lessons.course.own_exercises import ExercisesError, load_exercises, source_digest
@@ -42,6 +38,17 @@ def course_restored():
     use_exercises(EXERCISES)
 
 
+@pytest.fixture
+def module(tmp_path) -> Path:
+    """The example, where the grader keeps it: readable by the teacher alone (as root, the
+    grader refuses a module the students' users could read)."""
+    copy = tmp_path / "teacher" / MODULE.name
+    copy.parent.mkdir()
+    shutil.copy(MODULE, copy)
+    copy.chmod(0o600)
+    return copy
+
+
 def _kfunc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([str(BIN / "kfunc-lessons"), *args], capture_output=True, text=True,
                           timeout=600, cwd=cwd)
@@ -53,9 +60,9 @@ def _folder(path: Path, code: str, name: str = "10_gated_skip.py") -> Path:
     return path
 
 
-def test_the_module_puts_its_exercises_in_use_without_importing_keras(tmp_path):
+def test_the_module_puts_its_exercises_in_use_without_importing_keras(module):
     code = (f"from kfunc_lessons.course.own_exercises import load_exercises\n"
-            f"load_exercises({str(MODULE)!r})\n"
+            f"load_exercises({str(module)!r})\n"
             "import sys\n"
             "keras_loaded = 'keras' in sys.modules\n"
             "import kfunc_lessons as kl\n"
@@ -65,27 +72,27 @@ def test_the_module_puts_its_exercises_in_use_without_importing_keras(tmp_path):
     assert done.stdout.strip() == "['sequential_baseline', 'gated_skip'] False"
 
 
-def test_check_grades_a_right_and_a_wrong_file(tmp_path):
+def test_check_grades_a_right_and_a_wrong_file(tmp_path, module):
     right = _folder(tmp_path / "right", RIGHT) / "10_gated_skip.py"
     wrong = _folder(tmp_path / "wrong", WRONG) / "10_gated_skip.py"
-    passed = _kfunc("check", "gated_skip", str(right), "--json", "--exercises", str(MODULE))
+    passed = _kfunc("check", "gated_skip", str(right), "--json", "--exercises", str(module))
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert json.loads(passed.stdout)["status"] == "passed"
-    failed = _kfunc("check", "gated_skip", str(wrong), "--json", "--exercises", str(MODULE))
+    failed = _kfunc("check", "gated_skip", str(wrong), "--json", "--exercises", str(module))
     assert failed.returncode == 1
     verdict = json.loads(failed.stdout)
     assert verdict["status"] == "failed" and "adds its inputs" in verdict["message"]
     assert "multiplies" in verdict["message"]
 
 
-def test_grade_class_grades_a_class_self_checks_the_solution_and_regrades(tmp_path):
+def test_grade_class_grades_a_class_self_checks_the_solution_and_regrades(tmp_path, module):
     root = tmp_path / "class"
     _folder(root / "alice", RIGHT)
     _folder(root / "bob", WRONG)
     _folder(root / "carol", NOT_A_MODEL)
     (root / "dan").mkdir()
     out = tmp_path / "report"
-    done = _kfunc("grade-class", str(root), "--out", str(out), "--exercises", str(MODULE))
+    done = _kfunc("grade-class", str(root), "--out", str(out), "--exercises", str(module))
     assert done.returncode == 0, done.stdout + done.stderr
     rows = (out / "grades.csv").read_text().splitlines()
     assert rows[0].startswith("student,sequential_baseline,gated_skip,")
@@ -94,7 +101,7 @@ def test_grade_class_grades_a_class_self_checks_the_solution_and_regrades(tmp_pa
                       "dan": "not_attempted"}
     carol = (out / "feedback" / "carol.md").read_text()
     assert "`model` is a int, not a Keras model" in carol
-    again = _kfunc("grade-class", str(root), "--out", str(out), "--exercises", str(MODULE))
+    again = _kfunc("grade-class", str(root), "--out", str(out), "--exercises", str(module))
     assert "reused 3 verdicts" in again.stdout
 
 
@@ -106,9 +113,10 @@ model = exercises.get_exercise("gated_skip").build_reference()
 """
 
 
-def test_a_learners_code_cannot_reach_the_teachers_reference_in_its_own_process(tmp_path):
+def test_a_learners_code_cannot_reach_the_teachers_reference_in_its_own_process(tmp_path,
+                                                                             module):
     folder = _folder(tmp_path / "mallory", STEAL)
-    done = _kfunc("grade", str(folder), "--format", "json", "--exercises", str(MODULE))
+    done = _kfunc("grade", str(folder), "--format", "json", "--exercises", str(module))
     verdict = {r["exercise"]: r for r in json.loads(done.stdout)["results"]}["gated_skip"]
     assert verdict["status"] == "error"
     assert "No exercise 'gated_skip'" in verdict["message"]  # the assert above held
@@ -190,18 +198,47 @@ def test_the_classroom50_autograder_carries_the_module(tmp_path):
     assert "multiplies" in result["tests"][1]["message"]
 
 
-def test_the_workflow_writes_the_module_where_its_grading_step_reads_it(tmp_path):
-    import yaml
+def test_the_workflow_set_up_refuses_a_teachers_exercises(tmp_path, module, capsys):
+    # It lives in the students' repositories: they could read the reference there.
+    out = tmp_path / "classroom.yml"
+    assert main(["autograder", "classroom", str(out), "--exercises", str(module)]) == 2
+    assert "students' own repositories" in capsys.readouterr().out
+    assert not out.exists()
 
-    workflow = yaml.safe_load(classroom_workflow(exercises=MODULE))
-    steps = workflow["jobs"]["autograding"]["steps"]
-    write = next(s for s in steps if s.get("name") == "Write the teacher's exercises")
-    (tmp_path / "temp").mkdir()
-    subprocess.run(["bash", "-c", write["run"]], env={**os.environ,
-                   "RUNNER_TEMP": str(tmp_path / "temp")}, check=True)
-    assert (tmp_path / "temp" / "teacher_exercises.py").read_bytes() == MODULE.read_bytes()
-    grade = next(s for s in steps if s.get("name") == "Grade the exercises")
-    assert '--exercises "$RUNNER_TEMP/teacher_exercises.py"' in grade["run"]
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only as root do students run as other users")
+def test_as_root_a_module_other_users_can_read_is_refused(tmp_path, course_restored):
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        folder.chmod(0o755)
+        shutil.copy(MODULE, folder / "mine.py")
+        (folder / "mine.py").chmod(0o644)
+        with pytest.raises(ExercisesError, match=r"can be read by other users.*chmod -R go-rwx"):
+            load_exercises(folder / "mine.py")
+        (folder / "mine.py").chmod(0o600)
+        assert [e.id for e in load_exercises(folder / "mine.py")][-1] == "gated_skip"
+        assert not (folder / "__pycache__").exists()  # no readable bytecode left beside it
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_the_set_ups_carry_any_file_of_a_package_byte_for_byte(tmp_path):
+    package = tmp_path / "my_course"
+    package.mkdir()
+    shutil.copy(MODULE, package / "__init__.py")
+    (package / "weights.bin").write_bytes(bytes(range(256)))  # not UTF-8
+    archive = write_gradescope_zip(tmp_path / "a.zip", exercises=package)
+    with zipfile.ZipFile(archive) as zipped:
+        assert zipped.read("teacher/my_course/weights.bin") == bytes(range(256))
+    script = write_classroom50_autograder(tmp_path / "c50", exercises=str(package))
+    embedded = {}
+    exec(script.read_text().split("\ndef grader", 1)[0].split("from pathlib import Path", 1)[1],
+         embedded)
+    import base64
+
+    assert base64.b64decode(embedded["EXERCISES"]["my_course/weights.bin"]) == bytes(range(256))
 
 
 BROKEN = {
@@ -217,6 +254,23 @@ BROKEN = {
                  "EXERCISES = [Exercise('my model', 10, 'Mine', ('h',), "
                  "build_reference=lambda: None)]\n", "an id is a Python identifier"),
     "an import error": ("import no_such_module\n", "ModuleNotFoundError"),
+    "a course id with a reference": (
+        "import dataclasses\nfrom kfunc_lessons.course.exercises import EXERCISES as C\n"
+        "EXERCISES = [dataclasses.replace(C[2], build_reference=lambda: None)]\n",
+        "is the course's id"),
+    "ids told apart by case": (
+        "from kfunc_lessons.course.exercises import Exercise\n"
+        "EXERCISES = [Exercise(i, 10, 'M', ('h',), build_reference=int) for i in "
+        "('mine', 'Mine')]\n", "is listed twice"),
+    "a number that is not one": ("from kfunc_lessons.course.exercises import Exercise\n"
+                                 "EXERCISES = [Exercise('mine', 'ten', 'Mine', ('h',), "
+                                 "build_reference=int)]\n", "needs a whole number"),
+    "hints as one string": ("from kfunc_lessons.course.exercises import Exercise\n"
+                            "EXERCISES = [Exercise('mine', 10, 'Mine', 'h', "
+                            "build_reference=int)]\n", "needs hints"),
+    "hints as a number": ("from kfunc_lessons.course.exercises import Exercise\n"
+                          "EXERCISES = [Exercise('mine', 10, 'Mine', 5, "
+                          "build_reference=int)]\n", "needs hints"),
 }
 
 
@@ -233,16 +287,42 @@ def test_a_module_that_cannot_be_used_is_refused_in_one_line(tmp_path, case, cou
     assert message.startswith("--exercises: ") and words in message and "\n" not in message
 
 
+@pytest.mark.parametrize("spec, words", [
+    ("sys", "no module of Python source by that name"),
+    ("json.decoder", "a top-level module's name"),
+    ("no_such_module_here", "no module of Python source"),
+    ("missing.py", "no such file"),
+])
+def test_a_name_that_is_no_teachers_module_is_refused_in_one_line(spec, words, course_restored):
+    with pytest.raises(ExercisesError, match=words):
+        load_exercises(spec)
+
+
+def test_a_module_named_like_a_library_replaces_nothing(tmp_path, course_restored):
+    import keras
+
+    shutil.copy(MODULE, tmp_path / "keras.py")
+    load_exercises(tmp_path / "keras.py")
+    assert sys.modules["keras"] is keras
+    (tmp_path / "json.py").write_text("raise RuntimeError('broken')\n")
+    with pytest.raises(ExercisesError, match="RuntimeError: broken"):
+        load_exercises(tmp_path / "json.py")
+    assert sys.modules["json"] is json
+
+
 def test_a_reference_that_cannot_be_built_stops_before_any_grading(tmp_path):
     (tmp_path / "mine.py").write_text(
         "from kfunc_lessons.course.exercises import Exercise\n"
         "def broken():\n    raise RuntimeError('no weights file')\n"
         "EXERCISES = [Exercise('mine', 10, 'Mine', ('h',), build_reference=broken)]\n")
     _folder(tmp_path / "alice", RIGHT, "10_mine.py")
+    why = "exercise 'mine': build_reference() failed: RuntimeError: no weights file"
     done = _kfunc("grade", str(tmp_path / "alice"), "--exercises", str(tmp_path / "mine.py"))
-    assert done.returncode == 2
-    assert "exercise 'mine': build_reference() failed: RuntimeError: no weights file" \
-        in done.stdout
+    assert done.returncode == 2 and why in done.stdout
+    # nor is a set-up written that would fail for every student
+    done = _kfunc("autograder", "gradescope", str(tmp_path / "a.zip"), "--exercises",
+                  str(tmp_path / "mine.py"))
+    assert done.returncode == 2 and why in done.stdout and not (tmp_path / "a.zip").exists()
 
 
 def test_a_package_folder_is_a_module_too(tmp_path, course_restored):
