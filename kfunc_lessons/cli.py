@@ -407,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     grading = args.run in (cmd_check, cmd_grade, cmd_grade_class)
     # A teacher's references are built before any grading, and before a set-up carries them.
-    building = grading or (args.run is cmd_autograder and args.exercises is not None)
+    building = grading or (args.run is cmd_autograder and args.exercises is not None
+                           and args.platform != "classroom")  # which refuses them
     if building:  # list, hint, solution and autograder answer from the course data: no Keras
         from kfunc_lessons.core.compatibility import version_problem
 

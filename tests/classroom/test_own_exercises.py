@@ -64,45 +64,18 @@ def test_the_module_puts_its_exercises_in_use_without_importing_keras(module):
     code = (f"from kfunc_lessons.course.own_exercises import load_exercises\n"
             f"load_exercises({str(module)!r})\n"
             "import sys\n"
-            "keras_loaded = 'keras' in sys.modules\n"
-            "import kfunc_lessons as kl\n"
-            "print(kl.list_exercises(), keras_loaded)\n")
+            "from kfunc_lessons.course.exercises import active_exercises\n"
+            "print([e.id for e in active_exercises()], 'keras' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "['sequential_baseline', 'gated_skip'] False"
 
 
-def test_check_grades_a_right_and_a_wrong_file(tmp_path, module):
+def test_check_grades_a_file(tmp_path, module):
     right = _folder(tmp_path / "right", RIGHT) / "10_gated_skip.py"
-    wrong = _folder(tmp_path / "wrong", WRONG) / "10_gated_skip.py"
     passed = _kfunc("check", "gated_skip", str(right), "--json", "--exercises", str(module))
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert json.loads(passed.stdout)["status"] == "passed"
-    failed = _kfunc("check", "gated_skip", str(wrong), "--json", "--exercises", str(module))
-    assert failed.returncode == 1
-    verdict = json.loads(failed.stdout)
-    assert verdict["status"] == "failed" and "adds its inputs" in verdict["message"]
-    assert "multiplies" in verdict["message"]
-
-
-def test_grade_class_grades_a_class_self_checks_the_solution_and_regrades(tmp_path, module):
-    root = tmp_path / "class"
-    _folder(root / "alice", RIGHT)
-    _folder(root / "bob", WRONG)
-    _folder(root / "carol", NOT_A_MODEL)
-    (root / "dan").mkdir()
-    out = tmp_path / "report"
-    done = _kfunc("grade-class", str(root), "--out", str(out), "--exercises", str(module))
-    assert done.returncode == 0, done.stdout + done.stderr
-    rows = (out / "grades.csv").read_text().splitlines()
-    assert rows[0].startswith("student,sequential_baseline,gated_skip,")
-    status = {row.split(",")[0]: row.split(",")[2] for row in rows[1:]}
-    assert status == {"alice": "passed", "bob": "failed", "carol": "failed",
-                      "dan": "not_attempted"}
-    carol = (out / "feedback" / "carol.md").read_text()
-    assert "`model` is a int, not a Keras model" in carol
-    again = _kfunc("grade-class", str(root), "--out", str(out), "--exercises", str(module))
-    assert "reused 3 verdicts" in again.stdout
 
 
 STEAL = """import sys
@@ -113,13 +86,29 @@ model = exercises.get_exercise("gated_skip").build_reference()
 """
 
 
-def test_a_learners_code_cannot_reach_the_teachers_reference_in_its_own_process(tmp_path,
-                                                                             module):
-    folder = _folder(tmp_path / "mallory", STEAL)
-    done = _kfunc("grade", str(folder), "--format", "json", "--exercises", str(module))
-    verdict = {r["exercise"]: r for r in json.loads(done.stdout)["results"]}["gated_skip"]
-    assert verdict["status"] == "error"
-    assert "No exercise 'gated_skip'" in verdict["message"]  # the assert above held
+def test_grade_class_grades_a_class_self_checks_the_solution_and_regrades(tmp_path, module):
+    root = tmp_path / "class"
+    _folder(root / "alice", RIGHT)
+    _folder(root / "bob", WRONG)
+    _folder(root / "carol", NOT_A_MODEL)
+    (root / "dan").mkdir()
+    _folder(root / "mallory", STEAL)  # reaches for the teacher's reference in its process
+    out = tmp_path / "report"
+    done = _kfunc("grade-class", str(root), "--out", str(out), "--exercises", str(module))
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = (out / "grades.csv").read_text().splitlines()
+    assert rows[0].startswith("student,sequential_baseline,gated_skip,")
+    status = {row.split(",")[0]: row.split(",")[2] for row in rows[1:]}
+    assert status == {"alice": "passed", "bob": "failed", "carol": "failed",
+                      "dan": "not_attempted", "mallory": "error"}
+    bob = (out / "feedback" / "bob.md").read_text()
+    assert "adds its inputs" in bob and "multiplies" in bob
+    mallory = (out / "feedback" / "mallory.md").read_text()
+    assert "No exercise 'gated_skip'" in mallory  # the assert before it held
+    carol = (out / "feedback" / "carol.md").read_text()
+    assert "`model` is a int, not a Keras model" in carol
+    again = _kfunc("grade-class", str(root), "--out", str(out), "--exercises", str(module))
+    assert "reused 3 verdicts" in again.stdout
 
 
 def test_a_changed_module_is_a_different_grader(tmp_path):
@@ -346,9 +335,9 @@ def test_a_model_that_cannot_travel_is_judged_without_the_reference():
     from kfunc_lessons.course.portable import untravelled
 
     inputs = keras.Input((8,))
-    holding_code = keras.Model(inputs, keras.layers.Lambda(lambda t: t * 2)(inputs))
+    holding_code = keras.Model(inputs, keras.layers.Lambda(lambda t: t * 2, name="double")(inputs))
     result = untravelled("gated_skip", holding_code)
     assert result.status == "failed" and result.step == "portable"
-    assert "'lambda'" in result.message and "run Python code of your own" in result.message
+    assert "'double'" in result.message and "run Python code of your own" in result.message
     assert untravelled("gated_skip", ...).status == "not_attempted"
     assert "is a str, not a Keras model" in untravelled("gated_skip", "model").message
