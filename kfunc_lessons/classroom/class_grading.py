@@ -173,8 +173,6 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
         EnvironmentBroken: with ``check_first``, when the reference solutions fail here.
     """
     load_references([e.id for e in active_exercises()])
-    if check_first:
-        self_check(timeout=timeout, memory_limit=memory_limit)
     students = students_in(Path(root))
     names = _unique_names(students)
     # A verdict also depends on the limits, and on a teacher's exercises where in use.
@@ -182,11 +180,17 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
     submissions: dict[str, Submission] = {}
     keys: dict[str, dict[str, str]] = {}
     try:
-        # Every folder is copied and every file read before any student's code runs.
-        for slot, (name, student) in enumerate(zip(names, students), start=1):
-            submissions[name] = read_submission(student, user=sandbox.learner_user(slot))
-            if cache is not None:
-                keys[name] = _reuse(submissions[name], cache, context)
+        # Every folder is copied and every file read before any student's code runs; the
+        # self-check runs the reference solutions meanwhile, and passes before any does.
+        with ThreadPoolExecutor(max_workers=1) as first:
+            checked = first.submit(self_check, timeout=timeout, memory_limit=memory_limit) \
+                if check_first else None
+            for slot, (name, student) in enumerate(zip(names, students), start=1):
+                submissions[name] = read_submission(student, user=sandbox.learner_user(slot))
+                if cache is not None:
+                    keys[name] = _reuse(submissions[name], cache, context)
+            if checked is not None:
+                checked.result()
 
         def grade(name: str) -> list[CheckResult]:
             results = grade_submission(submissions[name], timeout=timeout,

@@ -28,6 +28,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,8 +69,18 @@ def learner_user(slot: int) -> LearnerUser | None:
     return LearnerUser(base + slot, base + slot)
 
 
-@functools.cache
+_base_lock = threading.Lock()
+
+
 def _uid_base() -> int:
+    """`_held_uid_base`, once per process whichever thread asks first (a second asker would
+    find the range locked by the first and take another)."""
+    with _base_lock:
+        return _held_uid_base()
+
+
+@functools.cache
+def _held_uid_base() -> int:
     """The first uid of this grader's range: ``KFUNC_LEARNER_UID`` (default 60000), or the
     next free range of `_RANGE` uids after it. Each grader holds a lock on its range while it
     runs, so two graders on one machine (two teachers' runs, parallel tests) never share a
