@@ -139,26 +139,26 @@ def _helpers(submission: Submission) -> str:
     return digest.hexdigest()
 
 
-def _reuse(submission: Submission, cache: VerdictCache, context: str) -> dict[str, str]:
-    """Each exercise file's key; where the cache holds its verdict, the verdict takes the
-    place of the file's code, which then does not run."""
-    keys = {}
-    helpers = None
-    for exercise_id, code in submission.code.items():
-        if isinstance(code, CheckResult):
-            continue
+@dataclass
+class _Known:
+    """One student's exercise files' keys, and the verdict the cache holds for each, if any
+    (`read_submission` then does not read that file)."""
+
+    cache: VerdictCache
+    context: str
+    keys: dict[str, str] = field(default_factory=dict)
+    helpers: str | None = None
+
+    def __call__(self, submission: Submission, exercise_id: str) -> CheckResult | None:
         relative = submission.found.files[exercise_id]
         try:
             content = (submission.copy / relative).read_bytes()
         except OSError:
-            continue
-        helpers = helpers or _helpers(submission)
-        keys[exercise_id] = key(exercise_id, content, submission.name, relative.as_posix(),
-                                helpers, context)
-        stored = cache.get(keys[exercise_id])
-        if stored is not None:
-            submission.code[exercise_id] = stored
-    return keys
+            return None
+        self.helpers = self.helpers or _helpers(submission)
+        self.keys[exercise_id] = key(exercise_id, content, submission.name,
+                                     relative.as_posix(), self.helpers, self.context)
+        return self.cache.get(self.keys[exercise_id])
 
 
 def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
@@ -178,7 +178,7 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
     # A verdict also depends on the limits, and on a teacher's exercises where in use.
     context = f"{timeout} {memory_limit} {source_digest(exercises_source())}"
     submissions: dict[str, Submission] = {}
-    keys: dict[str, dict[str, str]] = {}
+    known: dict[str, _Known] = {}
     try:
         # Every folder is copied and every file read before any student's code runs; the
         # self-check runs the reference solutions meanwhile, and passes before any does.
@@ -186,9 +186,10 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
             checked = first.submit(self_check, timeout=timeout, memory_limit=memory_limit) \
                 if check_first else None
             for slot, (name, student) in enumerate(zip(names, students), start=1):
-                submissions[name] = read_submission(student, user=sandbox.learner_user(slot))
                 if cache is not None:
-                    keys[name] = _reuse(submissions[name], cache, context)
+                    known[name] = _Known(cache, context)
+                submissions[name] = read_submission(student, user=sandbox.learner_user(slot),
+                                                    known=known.get(name))
             if checked is not None:
                 checked.result()
 
@@ -207,11 +208,10 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
         sweep()
         for submission in submissions.values():
             submission.close()
-    if cache is not None:
-        for name, results in graded.items():
-            for result in results:
-                if result.exercise in keys[name]:
-                    cache.put(keys[name][result.exercise], result)
+    for name, student in known.items():
+        for result in graded[name]:
+            if result.exercise in student.keys:
+                student.cache.put(student.keys[result.exercise], result)
     return ClassReport(graded, {n: s.skipped for n, s in submissions.items() if s.skipped},
                        {n: s.found.lines() for n, s in submissions.items() if s.found.ignored},
                        reused=cache.reused if cache is not None else 0)

@@ -67,10 +67,14 @@ class Submission:
 
 
 def read_submission(folder: Path, exercises: Sequence[Exercise] | None = None,
-                    user: LearnerUser | None = None) -> Submission:
+                    user: LearnerUser | None = None,
+                    known: Callable[[Submission, str], CheckResult | None] | None = None,
+                    ) -> Submission:
     """Copy ``folder`` privately and read the files of ``exercises`` (None: those in use);
     never raises for what the folder holds: a folder that cannot be copied is
-    `Submission.error`."""
+    `Submission.error`. ``known``: the verdict already known for an exercise's file in the
+    copy (a regrade's, `kfunc_lessons.classroom.regrade`), or None; a file with one is not
+    read, and its code does not run."""
     submission = Submission(file_name(folder.name), Path(tempfile.mkdtemp(prefix="kfunc-")),
                             user=user)
     copied = private_copy(folder, submission.copy)
@@ -79,7 +83,9 @@ def read_submission(folder: Path, exercises: Sequence[Exercise] | None = None,
         submission.found = find_exercise_files(
             submission.copy, active_exercises() if exercises is None else exercises)
         for exercise_id, relative in submission.found.files.items():
-            submission.code[exercise_id] = _read(exercise_id, submission.copy / relative)
+            verdict = known(submission, exercise_id) if known is not None else None
+            submission.code[exercise_id] = (_read(exercise_id, submission.copy / relative)
+                                            if verdict is None else verdict)
     sandbox.give_to(submission.workspace, user)
     return submission
 
