@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import os
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from rich.console import Console
 from rich.progress import Progress
@@ -403,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``kfunc-lessons`` console script."""
+    """The command line (``argv``: its arguments; None: ``sys.argv``); the exit status."""
     args = build_parser().parse_args(argv)
     grading = args.run in (cmd_check, cmd_grade, cmd_grade_class)
     # A teacher's references are built before any grading, and before a set-up carries them.
@@ -445,5 +447,24 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def run() -> NoReturn:
+    """The ``kfunc-lessons`` console script: `main`, then its exit status. Once TensorFlow
+    is loaded, the process ends as soon as the exit handlers have run (every file is written
+    by then): the interpreter's own teardown, TensorFlow's included, adds about 2 s after
+    grading a class and changes nothing; the server that learners' code ran under
+    ends with it."""
+    status = main()
+    if "tensorflow" not in sys.modules:
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    if "kfunc_lessons.classroom.isolation" in sys.modules:
+        from kfunc_lessons.classroom.isolation import stop_server
+
+        stop_server()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -94,6 +94,16 @@ def warm_up() -> None:
         forkserver.ensure_running()
 
 
+def stop_server() -> None:
+    """End the server at the end of a command (once every learner's process has ended):
+    left to notice by itself, it would pay TensorFlow's teardown (a second or so), holding
+    the command's output open meanwhile."""
+    pid = _server_pid()
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _server_pid() -> int | None:
     """The forkserver's pid: every orphan of a learner's process becomes its child."""
     if _context().get_start_method() != "forkserver":

@@ -7,13 +7,13 @@ import pytest
 
 HEAVY = ("keras", "tensorflow", "jax", "torch", "numpy")
 PROBE = """
-import contextlib, io, runpy, sys
-sys.argv = ["kfunc-lessons", *{args!r}]
+import contextlib, io, sys
+from kfunc_lessons.cli import main
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     try:
-        runpy.run_module("kfunc_lessons.cli", run_name="__main__")
-    except SystemExit as done:
+        code = main({args!r})
+    except SystemExit as done:  # argparse's --help and usage errors
         code = done.code
 print(repr((code, [m for m in {heavy!r} if m in sys.modules], out.getvalue())))
 """
@@ -41,3 +41,22 @@ def test_a_grading_command_still_loads_the_framework():
         capture_output=True, text=True, check=True)
     _code, imported, _printed = eval(done.stdout.strip().splitlines()[-1])
     assert "keras" in imported
+
+
+def test_after_tensorflow_the_command_keeps_its_status_output_and_files(tmp_path):
+    """Once TensorFlow is loaded the console script ends without the interpreter's
+    teardown: what the command printed, wrote and returned survives."""
+    (tmp_path / "student").mkdir()
+    (tmp_path / "student" / "03_residual_add.py").write_text("model = None\n")
+    command = [sys.executable, "-m", "kfunc_lessons.cli"]
+    checked = subprocess.run([*command, "check", "residual_add",
+                              str(tmp_path / "student" / "03_residual_add.py")],
+                             capture_output=True, text=True, timeout=600)
+    assert checked.returncode == 1 and "`model` is None" in checked.stdout, checked
+    graded = subprocess.run([*command, "grade-class", str(tmp_path), "--out",
+                             str(tmp_path / "report"), "--jobs", "1"],
+                            capture_output=True, text=True, timeout=600)
+    assert graded.returncode == 0, graded.stderr[-2000:]
+    assert "wrote" in graded.stdout
+    rows = (tmp_path / "report" / "grades.csv").read_text().splitlines()
+    assert len(rows) == 2 and rows[1].startswith("student"), rows

@@ -28,7 +28,7 @@ def test_the_wheel_alone_grades_the_solved_exercises_and_ships_the_data(tmp_path
     for exercise in EXERCISES:
         assert f"kfunc_lessons/course/solutions/{exercise.id}.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "kfunc-lessons = kfunc_lessons.cli:main" in zipfile.ZipFile(wheel).read(
+    assert "kfunc-lessons = kfunc_lessons.cli:run" in zipfile.ZipFile(wheel).read(
         entry_points).decode()
 
 
