@@ -1,6 +1,10 @@
 """Prove the graders right: mutants fail, equivalents pass, nothing crashes, same verdicts."""
 
+import importlib.util
+import json
 import re
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -11,6 +15,7 @@ from keras import layers
 
 import kfunc_lessons as kl
 from support.suites import CONSTRUCTION_PATHS, EQUIVALENTS, mutants, run_mutants
+from tests.core.test_backends import BACKENDS, backend_env
 
 EXERCISES = kl.list_exercises()
 
@@ -179,3 +184,67 @@ def test_the_published_suite_table_is_what_the_suites_give_today(root):
 
     published = json.loads((root / "benchmarks" / "results" / "grader_suites.json").read_text())
     assert published["tables"]["Grader suites"] == suite_rows()
+
+
+# ---- the same verdicts under another backend ----------------------------------------------
+
+UNDER_ANOTHER_BACKEND = r"""
+import json, keras
+import kfunc_lessons as kl
+from kfunc_lessons.course.references import build_solution
+from support.suites import EQUIVALENTS, run_mutants
+report = {"backend": keras.backend.backend(), "exercises": {}}
+for ex in kl.list_exercises():
+    outcomes, rejected = run_mutants(ex)
+    report["exercises"][ex] = {
+        "reference": kl.check(ex, build_solution(ex)).status,
+        "not_attempted": kl.check(ex, ...).status,
+        "mutants": [[o.status, o.named, o.same_function] for o in outcomes],
+        "rejected_by_keras": rejected,
+        "equivalents_rejected": [n for n, b in EQUIVALENTS[ex].items()
+                                 if not kl.check(ex, b()).passed],
+    }
+print(json.dumps(report))
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def other_backends(request, root, tmp_path_factory):
+    """The suites above re-run under each other backend whose test below is selected, in a
+    fresh interpreter started with this module's first test: it runs while the TensorFlow
+    suites do, and its test then compares with what they left in run_mutants's cache."""
+    selected = {item.callspec.params["backend"] for item in request.session.items
+                if getattr(item, "originalname", "") == "test_verdicts_agree_under_another_backend"}
+    started = {}
+    for backend in sorted(selected):
+        if importlib.util.find_spec(backend) is None:
+            continue  # its test skips
+        folder = tmp_path_factory.mktemp(backend)
+        with (folder / "stdout").open("w") as out, (folder / "stderr").open("w") as err:
+            started[backend] = folder, subprocess.Popen(
+                [sys.executable, "-c", UNDER_ANOTHER_BACKEND], cwd=root,
+                env=backend_env(backend), stdout=out, stderr=err)
+    yield started
+    for _, process in started.values():
+        process.kill()
+        process.wait()
+
+
+@pytest.mark.slow  # minutes: make test runs it, make check does not
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_verdicts_agree_under_another_backend(backend, other_backends):
+    """Every mutant gets the verdict, the named difference and the same-function class it
+    gets under TensorFlow (this process), and every equivalent passes."""
+    pytest.importorskip(backend)
+    folder, process = other_backends[backend]
+    assert process.wait(timeout=900) == 0, (folder / "stderr").read_text()[-3000:]
+    report = json.loads((folder / "stdout").read_text().strip().splitlines()[-1])
+    assert report["backend"] == backend
+    for exercise_id, verdicts in report["exercises"].items():
+        outcomes, rejected = run_mutants(exercise_id)
+        # (descriptions hold Keras's automatic layer names, which differ between processes)
+        here = [[o.status, o.named, o.same_function] for o in outcomes]
+        assert verdicts["reference"] == "passed", exercise_id
+        assert verdicts["not_attempted"] == "not_attempted", exercise_id
+        assert verdicts["mutants"] == here and verdicts["rejected_by_keras"] == rejected
+        assert verdicts["equivalents_rejected"] == [], exercise_id
