@@ -14,8 +14,8 @@ notebook instead of drawing). The backend's default precision is kept (TF32 wher
 3. The report: OUT/gpu_check.json and OUT/gpu_check.md (device, backend, versions, times,
    whether every verdict equals the CPU's). Exit status 0 only when everything passed.
 
-`--cpu` runs the "accelerator" pass on the CPU too (no GPU needed); `--quick` takes two
-exercises and one notebook. The test suite runs `--cpu --quick` so that the script cannot rot.
+`--cpu` runs the "accelerator" pass on the CPU too (no GPU needed); `--quick` takes one
+exercise and one notebook. The test suite runs `--cpu --quick` so that the script cannot rot.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HIDE_ACCELERATOR = {"CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu"}
 
 VERDICTS = r"""
-import json, sys, time
+import importlib, json, sys, time
 import keras
 import kfunc_lessons as kl
 from kfunc_lessons.core.environment import environment_report
@@ -49,7 +49,9 @@ for ex in exercises:
         "rejected_by_keras": rejected,
         "equivalents": {n: kl.check(ex, b()).status for n, b in EQUIVALENTS[ex].items()},
     }
-print(json.dumps({"environment": environment_report(), "verdicts": verdicts,
+backend = keras.backend.backend()
+versions = {"keras": keras.__version__, backend: importlib.import_module(backend).__version__}
+print(json.dumps({"environment": environment_report(), "versions": versions, "verdicts": verdicts,
                   "seconds": round(time.perf_counter() - started, 1)}))
 """
 
@@ -118,7 +120,7 @@ def differences(gpu: dict, cpu: dict) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cpu", action="store_true", help="no accelerator: both passes on CPU")
-    parser.add_argument("--quick", action="store_true", help="two exercises, one notebook")
+    parser.add_argument("--quick", action="store_true", help="one exercise, one notebook")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
     # The package from this checkout, also in the notebooks' kernels (no install needed).
@@ -126,7 +128,7 @@ def main() -> int:
                                                              os.environ.get("PYTHONPATH")]))
     if args.cpu:
         os.environ.update(HIDE_ACCELERATOR)
-    count = 2 if args.quick else 99
+    count = 1 if args.quick else 99
     accelerator = verdicts_in_child(count, hide_accelerator=False)
     cpu = verdicts_in_child(count, hide_accelerator=True)
     for name, run in (("accelerator", accelerator), ("CPU", cpu)):
@@ -138,17 +140,11 @@ def main() -> int:
     workdir = args.out / "gpu-check-notebooks"
     workdir.mkdir(parents=True, exist_ok=True)
     ran = [run_notebook(path, workdir) for path in notebooks[: 1 if args.quick else None]]
-    import importlib
-
-    import keras
-
-    backend = keras.backend.backend()
-    versions = {"keras": keras.__version__, backend: importlib.import_module(backend).__version__}
     found = differences(accelerator, cpu)
     report = {
         "mode": "CPU mode (no accelerator)" if args.cpu else "accelerator",
         "environment": accelerator["environment"],
-        "versions": versions,
+        "versions": accelerator["versions"],
         "verdict_count": sum(1 + len(v["mutants"]) + len(v["equivalents"])
                              for v in cpu["verdicts"].values()),
         "accelerator_seconds": accelerator["seconds"],

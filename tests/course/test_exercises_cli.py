@@ -42,14 +42,34 @@ def test_every_solved_exercise_passes_through_the_cli(solved_dir, capsys):
     assert code == 0
 
 
+@pytest.fixture(scope="module")
+def solved_in_a_kernel(tmp_path_factory):
+    """Every solved exercise notebook run to the end in one real kernel, one after another,
+    each from an empty namespace and a new Keras session (a kernel each would start
+    TensorFlow nine times): each exercise's cells, with their outputs."""
+    combined, cells = nbformat.v4.new_notebook(), {}
+    for exercise in EXERCISES:
+        cells[exercise.id] = [
+            nbformat.v4.new_code_cell('%reset -f\n__import__("keras").backend.clear_session()'),
+            *solved_notebook(exercise).cells,
+            nbformat.v4.new_code_cell(f"_result = kl.check({exercise.id!r}, model)\n"
+                                      "assert _result.passed, str(_result)")]
+        for number, cell in enumerate(cells[exercise.id]):
+            cell.id = f"{exercise.id}-{number}"  # unique in the one notebook
+        combined.cells += cells[exercise.id]
+    NotebookClient(combined, timeout=900, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path_factory.mktemp("run"))}}
+                   ).execute()
+    return cells
+
+
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.id for e in EXERCISES])
-def test_every_solved_exercise_passes_in_a_notebook(root, exercise, tmp_path):
-    notebook = solved_notebook(exercise)
-    notebook.cells.append(nbformat.v4.new_code_cell(
-        f"_result = kl.check({exercise.id!r}, model)\nassert _result.passed, str(_result)"))
-    NotebookClient(notebook, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    shown = [o for c in notebook.cells if "kl.check" in c.source and c.outputs
+def test_every_solved_exercise_passes_in_a_notebook(exercise, solved_in_a_kernel):
+    cells = [c for c in solved_in_a_kernel[exercise.id] if c.cell_type == "code"]
+    errors = [f"{o.ename}: {o.evalue}" for c in cells for o in c.outputs
+              if o.output_type == "error"]
+    assert errors == []
+    shown = [o for c in cells if "kl.check" in c.source and c.outputs
              for o in c.outputs if o.get("output_type") == "execute_result"]
     assert shown and "Correct" in shown[0]["data"]["text/html"]
 

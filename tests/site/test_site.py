@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 LESSONS = sorted(p.stem for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
 EXERCISES = sorted(p.stem for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
+LAPTOP = {"width": 1280, "height": 900}  # where the notebook pages' lines must fit
 
 
 @pytest.fixture(scope="session")
@@ -42,15 +43,16 @@ def base_url(site_dir):
     server.shutdown()
 
 
-def open_page(browser, url, name):
-    """Open a page; return it with its console errors.
+def open_page(browser, url, name, viewport=None):
+    """Open a page (at ``viewport``, or Playwright's 1280 x 720); return it with its
+    console errors.
 
     This sandbox has no internet, so two kinds of console error are the sandbox's, not the
     site's, and are left out: failed loads of off-site resources (Material asks GitHub for the
     repository's stars), and mkdocs-jupyter's "MathJax rendering failed" when that page's
     MathJax request to its CDN failed (mkdocs-jupyter >= 0.27 always loads MathJax).
     """
-    page = browser.new_page()
+    page = browser.new_page(viewport=viewport) if viewport else browser.new_page()
     origin = re.match(r"https?://[^/]+", url).group(0)
     console, failed_offsite = [], []
     page.on("console", lambda msg: console.append(msg) if msg.type == "error" else None)
@@ -92,8 +94,9 @@ def test_home_page(browser, base_url):
 
 @pytest.mark.parametrize("slug", LESSONS)
 def test_lesson_page(browser, base_url, slug):
-    page, errors = open_page(browser, f"{base_url}/lessons/{slug}/", slug)
+    page, errors = open_page(browser, f"{base_url}/lessons/{slug}/", slug, LAPTOP)
     assert errors == [], errors
+    _assert_code_and_outputs_fit_their_boxes(page)
     assert page.locator(".jp-CodeCell").count() >= 5
     assert "absl::InitializeLog" not in page.inner_text(".md-content"), "TF's native logs"
     assert page.locator(".jp-OutputArea-output").count() >= 3
@@ -109,8 +112,9 @@ def test_lesson_page(browser, base_url, slug):
 
 @pytest.mark.parametrize("slug", EXERCISES)
 def test_exercise_page(browser, base_url, slug):
-    page, errors = open_page(browser, f"{base_url}/exercises/{slug}/", slug)
+    page, errors = open_page(browser, f"{base_url}/exercises/{slug}/", slug, LAPTOP)
     assert errors == [], errors
+    _assert_code_and_outputs_fit_their_boxes(page)
     colab = page.locator("a[href*='colab.research.google.com/github']").first
     assert colab.get_attribute("href") == sync.colab_url(f"exercises/{slug}.ipynb")
     assert "Not attempted" in page.inner_text(".md-content")
@@ -295,7 +299,6 @@ def test_grading_guide_lists_the_catalogue_and_shows_a_real_picture(site_dir):
     assert "(None, 10) and (None, 1)" in picture
 
 
-NOTEBOOK_PAGES = [*(f"lessons/{s}/" for s in LESSONS), *(f"exercises/{s}/" for s in EXERCISES)]
 # The boxes that scroll: a code cell's highlighted source, an output's text.
 WIDER_THAN_THEIR_BOX = """() => [...document.querySelectorAll(
     '.jupyter-wrapper .highlight-ipynb, .jupyter-wrapper .jp-OutputArea-output pre')]
@@ -331,14 +334,12 @@ def _notebook_page(browser, base_url, path, width, scheme):
     return page
 
 
-@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
-def test_code_and_outputs_fit_their_boxes_at_1280px(browser, base_url, path):
+def _assert_code_and_outputs_fit_their_boxes(page):
     """The lessons' 100-character lines fit the column of a 1280 px laptop screen: no code
-    cell and no output scrolls sideways there, and no output word is broken in two."""
-    page = _notebook_page(browser, base_url, path, 1280, "light")
-    assert page.evaluate(WIDER_THAN_THEIR_BOX) == [], path
-    assert page.evaluate(WORDS_BROKEN_INSIDE) == [], path
-    page.close()
+    cell and no output scrolls sideways there, and no output word is broken in two (checked
+    on every lesson's and exercise's page, by the tests above)."""
+    assert page.evaluate(WIDER_THAN_THEIR_BOX) == []
+    assert page.evaluate(WORDS_BROKEN_INSIDE) == []
 
 
 def test_the_width_check_finds_a_line_too_long_for_its_box(browser, base_url):
