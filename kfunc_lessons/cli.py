@@ -456,15 +456,17 @@ def run() -> NoReturn:
     status = main()
     if "tensorflow" not in sys.modules:
         sys.exit(status)
-    atexit._run_exitfuncs()
+    atexit._run_exitfuncs()  # (private, but the one way to run them before os._exit)
     if "kfunc_lessons.classroom.isolation" in sys.modules:
         from kfunc_lessons.classroom.isolation import stop_server
 
         stop_server()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError):  # no stream (pythonw), a reader gone (| head)
+            status = status or EXIT_FAILED
     os._exit(status)
-
 
 if __name__ == "__main__":
     run()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
+import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -135,7 +136,7 @@ def _helpers(submission: Submission) -> str:
         relative = path.relative_to(submission.copy)
         if relative not in exercise_files:
             with contextlib.suppress(OSError):
-                digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes())
+                digest.update(os.fsencode(relative.as_posix()) + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -208,10 +209,10 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
         sweep()
         for submission in submissions.values():
             submission.close()
-    for name, student in known.items():
+    for name, seen in known.items():
         for result in graded[name]:
-            if result.exercise in student.keys:
-                student.cache.put(student.keys[result.exercise], result)
+            if result.exercise in seen.keys:
+                seen.cache.put(seen.keys[result.exercise], result)
     return ClassReport(graded, {n: s.skipped for n, s in submissions.items() if s.skipped},
                        {n: s.found.lines() for n, s in submissions.items() if s.found.ignored},
                        reused=cache.reused if cache is not None else 0)

@@ -59,8 +59,9 @@ def key(exercise_id: str, content: bytes, *context: str) -> str:
     whatever else the verdict depends on (the student, their folder's other files, the
     limits)."""
     digest = hashlib.sha256()
+    # (a file name need not be UTF-8: its bytes are what the key keeps)
     for part in (_grader().encode(), exercise_id.encode(), content,
-                 *(c.encode() for c in context)):
+                 *(c.encode("utf-8", "surrogateescape") for c in context)):
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
 

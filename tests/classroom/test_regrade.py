@@ -4,6 +4,7 @@ cache and a cache from another grader are never reused."""
 
 import csv
 import json
+import os
 
 import kfunc_lessons as kl
 from kfunc_lessons.classroom import regrade
@@ -80,3 +81,18 @@ def test_the_key_changes_with_the_exercise_and_every_byte_of_the_file():
     # keras.py in another student's folder must not hand that student's verdict over
     assert key("residual_add", code, "alice", "h1") != key("residual_add", code, "bob", "h1")
     assert key("residual_add", code, "alice", "h1") != key("residual_add", code, "alice", "h2")
+
+
+def test_a_file_name_that_is_not_utf8_is_keyed_by_its_bytes(tmp_path, capsys):
+    """A helper file whose name is not UTF-8 (a zip from another system): the student is
+    graded, and graded from the cache the second time."""
+    root, out = tmp_path / "class", tmp_path / "report"
+    (root / "dana").mkdir(parents=True)
+    (root / "dana" / "03_residual_add.py").write_text(RIGHT)
+    (root / "dana" / os.fsdecode(b"notes-\xff.txt")).write_text("mine")
+    command = ["grade-class", str(root), "--out", str(out), "--timeout", "30"]
+    assert main(command) == 0
+    assert _grades(out)["dana"]["residual_add"] == "passed"
+    capsys.readouterr()
+    assert main(command) == 0
+    assert "reused 1 verdicts" in " ".join(capsys.readouterr().out.split())

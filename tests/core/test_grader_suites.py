@@ -178,8 +178,6 @@ def test_no_equivalent_is_the_reference_spelled_again(exercise_id):
 def test_the_published_suite_table_is_what_the_suites_give_today(root):
     """The Grading guide's table is measured, never typed: regenerate it with
     `python benchmarks/grader_suites.py` when this fails."""
-    import json
-
     from support.suites import suite_rows
 
     published = json.loads((root / "benchmarks" / "results" / "grader_suites.json").read_text())
@@ -212,22 +210,26 @@ print(json.dumps(report))
 def other_backends(request, root, tmp_path_factory):
     """The suites above re-run under each other backend whose test below is selected, in a
     fresh interpreter started with this module's first test: it runs while the TensorFlow
-    suites do, and its test then compares with what they left in run_mutants's cache."""
+    suites do, and its test then compares with what they left in run_mutants's cache. A
+    backend that is not installed is left to its test, which skips."""
     selected = {item.callspec.params["backend"] for item in request.session.items
-                if getattr(item, "originalname", "") == "test_verdicts_agree_under_another_backend"}
+                if item.module is request.module
+                and item.originalname == "test_verdicts_agree_under_another_backend"}
     started = {}
-    for backend in sorted(selected):
-        if importlib.util.find_spec(backend) is None:
-            continue  # its test skips
-        folder = tmp_path_factory.mktemp(backend)
-        with (folder / "stdout").open("w") as out, (folder / "stderr").open("w") as err:
-            started[backend] = folder, subprocess.Popen(
-                [sys.executable, "-c", UNDER_ANOTHER_BACKEND], cwd=root,
-                env=backend_env(backend), stdout=out, stderr=err)
-    yield started
-    for _, process in started.values():
-        process.kill()
-        process.wait()
+    try:
+        for backend in sorted(selected):
+            if importlib.util.find_spec(backend) is None:
+                continue
+            folder = tmp_path_factory.mktemp(backend)
+            with (folder / "stdout").open("w") as out, (folder / "stderr").open("w") as err:
+                started[backend] = folder, subprocess.Popen(
+                    [sys.executable, "-c", UNDER_ANOTHER_BACKEND], cwd=root,
+                    env=backend_env(backend), stdout=out, stderr=err)
+        yield started
+    finally:
+        for _, process in started.values():
+            process.kill()
+            process.wait()
 
 
 @pytest.mark.slow  # minutes: make test runs it, make check does not

@@ -1,5 +1,7 @@
 """Commands that answer from the course data alone never import Keras, TensorFlow or JAX."""
 
+import json
+import os
 import subprocess
 import sys
 
@@ -45,13 +47,16 @@ def test_a_grading_command_still_loads_the_framework():
 
 def test_after_tensorflow_the_command_keeps_its_status_output_and_files(tmp_path):
     """Once TensorFlow is loaded the console script ends without the interpreter's
-    teardown: what the command printed, wrote and returned survives."""
+    teardown: what the command printed (a block-buffered pipe), wrote and returned
+    survives."""
     learner = tmp_path / "03_residual_add.py"
     learner.write_text("import keras\nmodel = keras.Sequential([keras.Input((16,)), "
                        "keras.layers.Dense(4)])\n")
     done = subprocess.run([sys.executable, "-m", "kfunc_lessons.cli", "check", "residual_add",
-                           str(learner), "--diagram", str(tmp_path / "diff.svg")],
-                          capture_output=True, text=True, timeout=600)
+                           str(learner), "--json", "--diagram", str(tmp_path / "diff.svg")],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "KERAS_BACKEND": "tensorflow"})
     assert done.returncode == 1, done.stderr[-2000:]
-    assert done.stdout.startswith("Incorrect") and "Diagram written" in done.stderr, done
+    assert json.loads(done.stdout)["status"] == "failed"
+    assert "Diagram written" in done.stderr
     assert (tmp_path / "diff.svg").read_text().rstrip().endswith("</svg>")
