@@ -213,7 +213,7 @@ def other_backends(request, root, tmp_path_factory):
     suites do, and its test then compares with what they left in run_mutants's cache. A
     backend that is not installed is left to its test, which skips."""
     selected = {item.callspec.params["backend"] for item in request.session.items
-                if item.module is request.module
+                if getattr(item, "module", None) is request.module  # (not a notebook's)
                 and item.originalname == "test_verdicts_agree_under_another_backend"}
     started = {}
     try:
