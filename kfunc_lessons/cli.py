@@ -468,5 +468,6 @@ def run() -> NoReturn:
             status = status or EXIT_FAILED
     os._exit(status)
 
+
 if __name__ == "__main__":
     run()

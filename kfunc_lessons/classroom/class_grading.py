@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
-import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -136,7 +135,8 @@ def _helpers(submission: Submission) -> str:
         relative = path.relative_to(submission.copy)
         if relative not in exercise_files:
             with contextlib.suppress(OSError):
-                digest.update(os.fsencode(relative.as_posix()) + b"\0" + path.read_bytes())
+                digest.update(relative.as_posix().encode("utf-8", "surrogateescape") + b"\0"
+                              + path.read_bytes())
     return digest.hexdigest()
 
 
