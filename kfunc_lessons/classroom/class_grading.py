@@ -204,8 +204,7 @@ def grade_class(root: Path | str, *, timeout: float = DEFAULT_TIMEOUT,
         with ThreadPoolExecutor(max_workers=workers or usable_cpus()) as pool:
             graded = dict(zip(names, pool.map(grade, names)))
     finally:
-        for submission in submissions.values():
-            sandbox.end_user_processes(submission.user)
+        sandbox.end_user_processes(*(s.user for s in submissions.values()))
         sweep()
         for submission in submissions.values():
             submission.close()

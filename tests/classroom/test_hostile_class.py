@@ -200,6 +200,24 @@ def test_nothing_the_students_started_is_still_running(hostile_class):
     assert "rewritten" not in (hostile_class["out"] / "grades.csv").read_text()
 
 
+def test_one_clean_up_ends_every_named_learner_and_no_one_else():
+    # What a class's final clean-up asks: many learners' processes ended with one look at
+    # the process table per round, detached ones included, and only theirs.
+    ended, spared = [sandbox.learner_user(slot) for slot in (97, 98)], sandbox.learner_user(99)
+    started = {user.uid: subprocess.Popen(["sleep", "60"], user=user.uid, group=user.gid,
+                                          extra_groups=[], start_new_session=True)
+               for user in (*ended, spared)}
+    try:
+        assert sandbox.end_user_processes(*ended, None)
+        for user in ended:
+            assert started[user.uid].wait(timeout=10) == -9
+        assert started[spared.uid].poll() is None
+    finally:
+        for process in started.values():
+            process.kill()
+            process.wait()
+
+
 def test_links_out_of_a_folder_are_neither_followed_nor_leaked(hostile_class):
     rows, out = hostile_class["rows"], hostile_class["out"]
     assert rows["leaker"]["residual_add"] == "not_attempted"
