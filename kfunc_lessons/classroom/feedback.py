@@ -7,10 +7,12 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kfunc_lessons.classroom.atomic import write_atomically
+from kfunc_lessons.classroom.cpus import usable_cpus
 from kfunc_lessons.core.picture import DiagramUnavailable
 from kfunc_lessons.core.result import CheckResult
 
@@ -40,6 +42,15 @@ def _svg(result: CheckResult) -> tuple[str | None, str | None]:
         return result.diagram(), None
     except DiagramUnavailable as exc:
         return None, str(exc)
+
+
+def _draw_all(results: Iterable[CheckResult]) -> None:
+    """Draw every picture not drawn yet, as many at once as there are cores (each drawing is
+    a Graphviz process of its own)."""
+    undrawn = [r for r in results if not r.passed and r.picture is not None and r.drawing is None]
+    if undrawn:
+        with ThreadPoolExecutor(max_workers=usable_cpus()) as pool:
+            list(pool.map(_svg, undrawn))
 
 
 def render_html(student: str, results: Sequence[CheckResult]) -> str:
@@ -87,6 +98,7 @@ def write_feedback(grades: Mapping[str, Sequence[CheckResult]], folder: Path) ->
     each student's file stem."""
     stems = file_stems(list(grades))
     folder.mkdir(parents=True, exist_ok=True)
+    _draw_all(r for results in grades.values() for r in results)
     for student, results in grades.items():
         stem = stems[student]
         pictures = {}
