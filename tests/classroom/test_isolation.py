@@ -16,7 +16,9 @@ import pytest
 import kfunc_lessons as kl
 from kfunc_lessons.classroom.grading import grade_file
 from kfunc_lessons.classroom.isolation import _hand_over, _read_handover
+from kfunc_lessons.classroom.learner_files import Chunk, LearnerFileError, run_chunks
 from kfunc_lessons.cli import main
+from kfunc_lessons.core.result import CheckResult
 from kfunc_lessons.course.exercises import EXERCISES
 from scripts.solved_exercises import solved_notebook
 from support.suites import EQUIVALENTS, mutants
@@ -241,3 +243,55 @@ def test_only_models_of_keras_own_objects_skip_the_trial_reload():
     for head in (layers.Lambda(lambda t: t * 2), layers.Dense(3, activation=doubled),
                  Scaled(3), Double()):
         assert not _only_builtin_objects(keras.Model(inputs, head(inputs))), head
+
+
+# ---- the learner's own check() calls -------------------------------------------------------
+
+IMPORTS = "import kfunc_lessons as kl\nfrom kfunc_lessons import check\nmodel = 'theirs'\n"
+
+
+def _run_cells(*cells: str) -> object:
+    return run_chunks([Chunk(cell, f"a.ipynb, cell {n}") for n, cell in enumerate(cells, 1)],
+                      "a.ipynb")
+
+
+@pytest.fixture
+def checks_seen(monkeypatch) -> list[str]:
+    seen: list[str] = []
+
+    def spy(exercise_id, model):
+        seen.append(exercise_id)
+        return CheckResult(exercise_id, "failed", "seen")
+
+    monkeypatch.setattr("kfunc_lessons.api.check_exercise", spy)
+    return seen
+
+
+@pytest.mark.parametrize("cell", ['kl.check("residual_add", model)',
+                                  '# check it\ncheck("residual_add", model)  # here'])
+def test_a_cell_that_only_checks_the_model_is_not_run(cell, checks_seen):
+    assert _run_cells(IMPORTS, cell) == "theirs"
+    assert checks_seen == []
+
+
+@pytest.mark.parametrize("cell", ['result = kl.check("residual_add", model)',
+                                  'kl.check("residual_add", model).passed',
+                                  'kl.check("residual_add", model); x = 1',
+                                  'kl.check("residual_add", model or 2)'])
+def test_a_check_whose_result_or_neighbours_count_runs(cell, checks_seen):
+    assert _run_cells(IMPORTS, cell) == "theirs"
+    assert checks_seen == ["residual_add"]
+
+
+@pytest.mark.parametrize("cells, words", [
+    (['kl.check("no_such_exercise", model)'], "No exercise 'no_such_exercise'"),
+    (['kl.check("residual_add", undefined)'], "raised NameError"),
+    (['kl.check = lambda *args: 1 / 0', 'kl.check("residual_add", model)'],
+     "raised ZeroDivisionError"),
+    (['check = lambda *args: int("mine")', 'check("residual_add", model)'],
+     "invalid literal for int"),
+    (['notes = []', 'notes.append("residual_add", model)'], "raised TypeError"),
+])
+def test_a_call_that_would_raise_or_is_not_the_packages_runs_as_a_kernel_would(cells, words):
+    with pytest.raises(LearnerFileError, match=words):
+        _run_cells(IMPORTS, *cells)
