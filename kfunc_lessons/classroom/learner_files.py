@@ -12,7 +12,6 @@ import ast
 import json
 import os
 import stat
-import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,11 +169,54 @@ def _stopped(exc: BaseException) -> str:
     return f"your code raised {type(exc).__name__}: {exc}"
 
 
-def _only_checks_itself(tree: ast.Module, namespace: dict) -> bool:
-    """Whether a chunk is nothing but ``kl.check("<exercise>", <name>)``: this package's
-    `check()` on a known exercise and a defined name, its result unused. Such a call cannot
-    raise or change ``model``, its verdict would be thrown away, and it repeats what the
-    grader does (about half of a file's time), so the grader does not run it."""
+@dataclass(frozen=True)
+class _Genuine:
+    """This package's `check()` and what reaches it, as they were before any learner code
+    ran (learner code may replace any of them)."""
+
+    package: object
+    package_getattr: object
+    api: object
+    api_names: tuple
+    exercises: frozenset
+
+    @classmethod
+    def now(cls) -> _Genuine:
+        import kfunc_lessons
+        from kfunc_lessons import api
+        from kfunc_lessons.course.exercises import active_exercises
+
+        return cls(kfunc_lessons, vars(kfunc_lessons).get("__getattr__"), api,
+                   tuple(vars(api).items()), frozenset(e.id for e in active_exercises()))
+
+    def is_check(self, value: object) -> bool:
+        return self._unchanged() and value is vars(self.api)["check"]
+
+    def reaches_check(self, holder: object, name: str) -> bool:
+        """Whether ``holder.name`` is the genuine check, by dictionary lookups alone."""
+        if not self._unchanged():
+            return False
+        if holder is self.api:
+            return self.is_check(vars(holder).get(name))
+        if holder is self.package and name == "check":
+            attributes = vars(holder)
+            if "check" in attributes:
+                return self.is_check(attributes["check"])
+            return attributes.get("__getattr__") is self.package_getattr  # loads api.check
+        return False
+
+    def _unchanged(self) -> bool:
+        now = vars(self.api)
+        return len(now) == len(self.api_names) and all(
+            now.get(name, _Genuine) is value for name, value in self.api_names)
+
+
+def _only_checks_itself(tree: ast.Module, namespace: dict, genuine: _Genuine) -> bool:
+    """Whether a chunk is nothing but ``kl.check("<exercise>", model)``: this package's
+    genuine `check()` on a known exercise and a model made only of Keras's own classes and
+    functions (or ``...`` or None), its result unused. Such a call cannot raise or change
+    ``model``, and its verdict would be thrown away; it repeats what the grader does (about
+    half of a file's time), so the grader does not run it."""
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
         return False
     call = tree.body[0].value
@@ -182,25 +224,35 @@ def _only_checks_itself(tree: ast.Module, namespace: dict) -> bool:
         return False
     exercise, model = call.args
     if not (isinstance(exercise, ast.Constant) and isinstance(exercise.value, str)
-            and isinstance(model, ast.Name) and model.id in namespace):
+            and exercise.value in genuine.exercises and isinstance(model, ast.Name)):
         return False
     function = call.func
-    if isinstance(function, ast.Name):
-        called = namespace.get(function.id)
-    elif isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name):
-        holder = namespace.get(function.value.id)
-        # only this package's modules are asked: their attributes run no learner code
-        ours = holder is not None and any(holder is sys.modules.get(name) for name in
-                                          ("kfunc_lessons", "kfunc_lessons.api"))
-        called = getattr(holder, function.attr, None) if ours else None
-    else:
+    try:  # whatever the learner's namespace holds, asking about it never raises
+        if isinstance(function, ast.Name):
+            found = genuine.is_check(namespace.get(function.id))
+        elif isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name):
+            found = genuine.reaches_check(namespace.get(function.value.id), function.attr)
+        else:
+            return False
+        return found and model.id in namespace and _made_by_keras(namespace[model.id])
+    except BaseException:
         return False
-    api = sys.modules.get("kfunc_lessons.api")
-    if api is None or called is not api.check:
-        return False
-    from kfunc_lessons.course.exercises import active_exercises
 
-    return exercise.value in {e.id for e in active_exercises()}
+
+def _made_by_keras(model: object) -> bool:
+    """``...``, None, or a Keras Functional or Sequential model of Keras's own classes and
+    functions only (types are compared first, so that nothing of the learner's is asked)."""
+    if model is Ellipsis or model is None:
+        return True
+    import keras
+    from keras.src.models.functional import Functional
+
+    from kfunc_lessons.course.portable import only_builtin_objects
+
+    return (any(type(model) is kind for kind in (Functional, keras.Sequential))
+            and all(type(layer).__module__.startswith("keras.")
+                    for layer in model._flatten_layers(include_self=False))
+            and only_builtin_objects(model))
 
 
 def run_chunks(chunks: list[Chunk], file_name: str) -> object:
@@ -214,6 +266,10 @@ def run_chunks(chunks: list[Chunk], file_name: str) -> object:
     """
     labels = {chunk.label for chunk in chunks}
     namespace: dict = {"__name__": "__main__", "__file__": file_name}
+    try:
+        genuine: _Genuine | None = _Genuine.now()
+    except ImportError:  # an unsupported Keras: every cell runs, and says so where it asks
+        genuine = None
     for chunk in chunks:
         try:
             tree = compile(chunk.source, chunk.label, "exec", ast.PyCF_ONLY_AST)
@@ -223,13 +279,13 @@ def run_chunks(chunks: list[Chunk], file_name: str) -> object:
                 f"SyntaxError in {chunk.label}, line {exc.lineno}: {exc.msg}"
                 + (f"\n    {exc.text.strip()}" if exc.text else "")
             ) from None
-        if _only_checks_itself(tree, namespace):
+        if genuine is not None and _only_checks_itself(tree, namespace, genuine):
             continue
         try:
             exec(code, namespace)
         except BaseException as exc:  # exits and interrupts end the run like any error
             where = _learner_line(exc, labels)
-            defined = "after defining" if "model" in namespace else "before defining"
+            defined = "after defining" if _defines_model(namespace) else "before defining"
             stopped = _stopped(exc)
             if not isinstance(exc, Exception):
                 stopped += f" {defined} `model`; the check needs your code to run to the end"
@@ -239,7 +295,18 @@ def run_chunks(chunks: list[Chunk], file_name: str) -> object:
             raise LearnerFileError(stopped + (f"\n    at {where}" if where else "")
                                    + (f"\nAbout this error: {explained}" if explained else "")
                                    ) from None
-    if "model" not in namespace:
+    try:
+        return namespace["model"]
+    except BaseException:  # not there, or a key of the learner's that collides and raises
         raise LearnerFileError(f"{file_name} never defines a variable named `model`; the "
-                               "check grades `model`")
-    return namespace["model"]
+                               "check grades `model`") from None
+
+
+def _defines_model(namespace: dict) -> bool:
+    """Whether ``model`` can be read from the namespace (a key of the learner's that
+    collides with it and raises when compared makes it unreadable)."""
+    try:
+        namespace["model"]
+    except BaseException:
+        return False
+    return True

@@ -200,6 +200,8 @@ def end_user_processes(*users: LearnerUser | None) -> bool:
     in a round (a class's clean-up asks for hundreds).
     """
     wanted = {user.uid: user for user in users if user is not None}
+    if not wanted:
+        return True
     for _ in range(_SWEEP_ROUNDS):
         alive = wanted.keys() & {uid for _, _, uid in _live_processes()}
         if not alive:

@@ -18,10 +18,11 @@ def test_a_file_already_holding_the_text_is_left_as_it_is(tmp_path):
 
 
 def test_links_and_odd_modes_are_replaced_even_when_they_hold_the_text(tmp_path):
-    outside = tmp_path / "outside.txt"
-    outside.write_text("same")
+    pointed_at, outside = tmp_path / "pointed_at.txt", tmp_path / "outside.txt"
+    for target in (pointed_at, outside):  # each would be kept if it were the path itself
+        write_atomically(target, "same")
     symbolic, hard, private = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
-    symbolic.symlink_to(outside)
+    symbolic.symlink_to(pointed_at)
     os.link(outside, hard)
     private.write_text("same")
     private.chmod(0o600)
@@ -30,4 +31,5 @@ def test_links_and_odd_modes_are_replaced_even_when_they_hold_the_text(tmp_path)
         info = os.lstat(path)
         assert not path.is_symlink() and info.st_nlink == 1
         assert info.st_mode & 0o777 == 0o644 and path.read_text() == "same"
-    assert os.stat(outside).st_nlink == 1 and outside.read_text() == "same"
+    for target in (pointed_at, outside):
+        assert os.stat(target).st_nlink == 1 and target.read_text() == "same"

@@ -247,7 +247,8 @@ def test_only_models_of_keras_own_objects_skip_the_trial_reload():
 
 # ---- the learner's own check() calls -------------------------------------------------------
 
-IMPORTS = "import kfunc_lessons as kl\nfrom kfunc_lessons import check\nmodel = 'theirs'\n"
+IMPORTS = ("import keras\nimport kfunc_lessons as kl\nfrom kfunc_lessons import check\n"
+           "model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(10)])\n")
 
 
 def _run_cells(*cells: str) -> object:
@@ -256,7 +257,14 @@ def _run_cells(*cells: str) -> object:
 
 
 @pytest.fixture
-def checks_seen(monkeypatch) -> list[str]:
+def restored(monkeypatch):
+    """Cells below replace the package's own names: each test gets them back."""
+    monkeypatch.setattr(kl, "check", kl.check)
+    monkeypatch.setattr(kl, "__getattr__", kl.__getattr__)
+
+
+@pytest.fixture
+def checks_seen(monkeypatch, restored) -> list[str]:
     seen: list[str] = []
 
     def spy(exercise_id, model):
@@ -268,18 +276,26 @@ def checks_seen(monkeypatch) -> list[str]:
 
 
 @pytest.mark.parametrize("cell", ['kl.check("residual_add", model)',
-                                  '# check it\ncheck("residual_add", model)  # here'])
-def test_a_cell_that_only_checks_the_model_is_not_run(cell, checks_seen):
-    assert _run_cells(IMPORTS, cell) == "theirs"
+                                  '# check it\ncheck("residual_add", model)  # here',
+                                  'model = ...\n', 'kl.check("residual_add", model)'])
+def test_a_cell_that_only_checks_a_keras_model_is_not_run(cell, checks_seen):
+    model = _run_cells(IMPORTS, cell, 'kl.check("residual_add", model)')
+    assert model is Ellipsis or type(model).__name__ == "Sequential"
     assert checks_seen == []
 
 
-@pytest.mark.parametrize("cell", ['result = kl.check("residual_add", model)',
-                                  'kl.check("residual_add", model).passed',
-                                  'kl.check("residual_add", model); x = 1',
-                                  'kl.check("residual_add", model or 2)'])
-def test_a_check_whose_result_or_neighbours_count_runs(cell, checks_seen):
-    assert _run_cells(IMPORTS, cell) == "theirs"
+@pytest.mark.parametrize("cell", [
+    'result = kl.check("residual_add", model)',
+    'kl.check("residual_add", model).passed',
+    'kl.check("residual_add", model); x = 1',
+    'kl.check("residual_add", model or 2)',
+    # a model that holds the learner's code: checking it runs that code
+    'model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(10, activation=abs)])\n'
+    'kl.check("residual_add", model)',
+    'model = "not a model"\nkl.check("residual_add", model)',
+])
+def test_a_check_whose_result_neighbours_or_model_count_runs(cell, checks_seen):
+    _run_cells(IMPORTS, *cell.split("\n", 1)[:1], *cell.split("\n", 1)[1:])
     assert checks_seen == ["residual_add"]
 
 
@@ -291,7 +307,22 @@ def test_a_check_whose_result_or_neighbours_count_runs(cell, checks_seen):
     (['check = lambda *args: int("mine")', 'check("residual_add", model)'],
      "invalid literal for int"),
     (['notes = []', 'notes.append("residual_add", model)'], "raised TypeError"),
+    # the check's own parts replaced, or the package's lazy loader: run, and raise as in Jupyter
+    (['import kfunc_lessons.api as api\napi.check_exercise = lambda *a: 1 / 0',
+      'kl.check("residual_add", model)'], "raised ZeroDivisionError"),
+    (['del kl.check\nkl.__getattr__ = lambda name: 1 / 0', 'kl.check("residual_add", model)'],
+     "raised ZeroDivisionError"),
 ])
-def test_a_call_that_would_raise_or_is_not_the_packages_runs_as_a_kernel_would(cells, words):
+def test_a_call_that_would_raise_or_is_not_the_packages_runs_as_a_kernel_would(
+        cells, words, restored):
     with pytest.raises(LearnerFileError, match=words):
         _run_cells(IMPORTS, *cells)
+
+
+def test_a_namespace_that_raises_when_looked_at_gets_the_kernels_error(restored):
+    # a key that collides with "model" and raises on comparison: only the learner's own
+    # code may meet it, and the error is theirs
+    collider = ("class Collider:\n    __hash__ = lambda self: hash('model')\n"
+                "    __eq__ = lambda self, other: 1 / 0\nglobals()[Collider()] = 1\n")
+    with pytest.raises(LearnerFileError, match="ZeroDivisionError"):
+        _run_cells(collider, IMPORTS, 'kl.check("residual_add", model)')
