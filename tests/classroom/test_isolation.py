@@ -257,10 +257,17 @@ def _run_cells(*cells: str) -> object:
 
 
 @pytest.fixture
-def restored(monkeypatch):
-    """Cells below replace the package's own names: each test gets them back."""
-    monkeypatch.setattr(kl, "check", kl.check)
-    monkeypatch.setattr(kl, "__getattr__", kl.__getattr__)
+def restored():
+    """Cells below replace the package's own names, in this process: put every one back."""
+    import kfunc_lessons.api
+
+    saved = [(module, dict(vars(module))) for module in (kl, kfunc_lessons.api)]
+    yield
+    for module, names in saved:
+        for added in set(vars(module)) - set(names):
+            delattr(module, added)
+        for name, value in names.items():
+            setattr(module, name, value)
 
 
 @pytest.fixture
