@@ -59,7 +59,9 @@ __all__ = ["DEFAULT_TIMEOUT", "Handover", "Job", "run_isolated", "run_isolated_b
            "sweep", "warm_up"]
 # What the server imports once for all children. This module itself imports Keras only
 # inside functions, so that the command line can start the server before its own import.
-_PRELOAD = ["keras", "kfunc_lessons.course.checking",
+# The API too, before any learner code: then the learner's process can tell the genuine
+# kl.check from one the learner replaced (`learner_files.run_chunks`).
+_PRELOAD = ["keras", "kfunc_lessons.api", "kfunc_lessons.course.checking",
             "kfunc_lessons.classroom.learner_server", __name__]
 _MODEL_FILE, _HANDOVER_FILE, _STARTED_FILE = "model.keras", "handover.json", "started"
 _MAX_HANDOVER_BYTES = {_HANDOVER_FILE: 2**20, _MODEL_FILE: 256 * 2**20}

@@ -12,6 +12,7 @@ import ast
 import json
 import os
 import stat
+import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,13 +182,16 @@ class _Genuine:
     exercises: frozenset
 
     @classmethod
-    def now(cls) -> _Genuine:
-        import kfunc_lessons
-        from kfunc_lessons import api
+    def now(cls) -> _Genuine | None:
+        """As they are now; None where the API is not loaded yet (the learners' server
+        loads it before any learner code runs)."""
         from kfunc_lessons.course.exercises import active_exercises
 
-        return cls(kfunc_lessons, vars(kfunc_lessons).get("__getattr__"), api,
-                   tuple(vars(api).items()), frozenset(e.id for e in active_exercises()))
+        package, api = sys.modules.get("kfunc_lessons"), sys.modules.get("kfunc_lessons.api")
+        if package is None or api is None:
+            return None
+        return cls(package, vars(package).get("__getattr__"), api, tuple(vars(api).items()),
+                   frozenset(e.id for e in active_exercises()))
 
     def is_check(self, value: object) -> bool:
         return self._unchanged() and value is vars(self.api)["check"]
@@ -266,10 +270,7 @@ def run_chunks(chunks: list[Chunk], file_name: str) -> object:
     """
     labels = {chunk.label for chunk in chunks}
     namespace: dict = {"__name__": "__main__", "__file__": file_name}
-    try:
-        genuine: _Genuine | None = _Genuine.now()
-    except ImportError:  # an unsupported Keras: every cell runs, and says so where it asks
-        genuine = None
+    genuine = _Genuine.now()
     for chunk in chunks:
         try:
             tree = compile(chunk.source, chunk.label, "exec", ast.PyCF_ONLY_AST)
